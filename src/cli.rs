@@ -1,0 +1,85 @@
+//! The `linli` command line: `serve` (default), `migrate`, `demo`.
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use crate::config::{Config, DatabaseArgs, ServeArgs};
+use crate::server::{self, Server};
+
+#[derive(Debug, Parser)]
+#[command(name = "linli", version, about = "邻里 linli — 网格化社会治理平台 (community grid governance)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Load the demo data (永兴街道越江社区, 狼山镇街道园林社区) into the database.
+    Demo,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.database, &cli.serve).await,
+        Command::Migrate => {
+            let config = Config::new(&cli.database, &cli.serve);
+            let db = server::open_database(&config).await?;
+            println!(
+                "database {} is at schema version {}",
+                server::redact_url(&config.database_url),
+                crate::db::MIGRATIONS.last().map_or(0, |m| m.version)
+            );
+            db.close().await;
+            Ok(())
+        }
+        Command::Demo => {
+            let config = Config::new(&cli.database, &cli.serve);
+            let db = server::open_database(&config).await?;
+            if crate::demo::is_loaded(&db).await? {
+                println!("the demo data is already in {}", server::redact_url(&config.database_url));
+            } else {
+                crate::demo::load(&db).await?;
+                println!("demo data loaded into {}", server::redact_url(&config.database_url));
+            }
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = Config::new(database, args);
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    let server = Server::build(config.clone(), listener).await?;
+    let url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}/", server.local_addr()));
+    println!("linli is serving {} on {url}", server::redact_url(&config.database_url));
+    println!("  directory:  {url}api/v1/buildings?q=越江新村%2098");
+    tracing::info!(%url, backend = server.db().backend().name(), "listening");
+    server.run_until(server::shutdown_signal()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

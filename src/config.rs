@@ -1,0 +1,73 @@
+//! Settings, from command-line flags or `LINLI_*` environment variables
+//! (flags win), with defaults that need no set-up. See README "Configuration".
+
+use std::net::SocketAddr;
+
+use clap::Args;
+
+/// Settings shared by every subcommand that touches the database.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Where the data lives: `sqlite://FILE` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "LINLI_DATABASE_URL", default_value = "sqlite://linli.db", global = true)]
+    pub database_url: String,
+
+    /// Largest number of pooled database connections (SQLite readers, or PostgreSQL connections).
+    #[arg(long, env = "LINLI_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub db_max_connections: u32,
+}
+
+/// Settings of the web server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "LINLI_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+
+    /// Do not load the demo data into an empty database.
+    #[arg(long, env = "LINLI_NO_DEMO", global = true)]
+    pub no_demo: bool,
+
+    /// The address people reach this server at (printed, and used in QR codes).
+    /// Defaults to http://LISTEN.
+    #[arg(long, env = "LINLI_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+}
+
+/// Everything the server is built from. Tests construct it directly.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub db_max_connections: u32,
+    /// Load the demo data when the database is empty.
+    pub load_demo: bool,
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    pub fn new(db: &DatabaseArgs, serve: &ServeArgs) -> Config {
+        Config {
+            database_url: db.database_url.clone(),
+            db_max_connections: db.db_max_connections,
+            load_demo: !serve.no_demo,
+            public_url: serve.public_url.clone(),
+        }
+    }
+
+    /// A configuration for a database URL with every other setting at its default.
+    pub fn for_database(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_string(),
+            db_max_connections: 16,
+            load_demo: true,
+            public_url: None,
+        }
+    }
+
+    pub fn pool_settings(&self) -> crate::db::PoolSettings {
+        crate::db::PoolSettings {
+            max_connections: self.db_max_connections,
+            ..Default::default()
+        }
+    }
+}

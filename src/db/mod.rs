@@ -1,0 +1,184 @@
+//! Storage plumbing shared by every domain module: one connection handle for
+//! SQLite or PostgreSQL, a tiny query type that runs the same SQL on both, and
+//! the embedded migrations. It knows nothing about the domain.
+
+mod error;
+mod migrate;
+mod query;
+mod row;
+
+pub use error::DbError;
+pub use migrate::{MIGRATIONS, Migration, migrate};
+pub use query::{On, Query, Value, query, query_dyn};
+pub use row::DbRow;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// Which SQL engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A handle on the database, cheap to clone.
+///
+/// SQLite gets two pools: one connection that does every write (SQLite has a
+/// single writer anyway, and one connection avoids `SQLITE_BUSY` storms inside
+/// the process) and several read-only connections that run beside it thanks to
+/// WAL. PostgreSQL uses one pool for both.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// Tunables for [`Db::connect`].
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Db {
+    /// Opens (and for SQLite creates) the database named by `url`:
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Db, DbError> {
+        match backend_of(url)? {
+            Backend::Sqlite => connect_sqlite(url, settings).await,
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url).map_err(DbError::Connect)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(DbError::Connect)?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`) so a transaction never fails half-way on lock upgrade.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        match self {
+            Db::Sqlite { write, .. } => Ok(Tx::Sqlite(
+                write.begin_with("BEGIN IMMEDIATE").await.map_err(DbError::from)?,
+            )),
+            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(DbError::from)?)),
+        }
+    }
+
+    /// Round-trips a trivial statement: the readiness probe.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        query("SELECT 1").scalar::<i64>(self).await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A write transaction on either backend. Dropped without `commit` it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// The backend a database URL names, or an error naming the scheme.
+pub fn backend_of(url: &str) -> Result<Backend, DbError> {
+    let scheme = url.split(':').next().unwrap_or_default();
+    match scheme {
+        "sqlite" => Ok(Backend::Sqlite),
+        "postgres" | "postgresql" => Ok(Backend::Postgres),
+        _ => Err(DbError::UnsupportedUrl(scheme.to_string())),
+    }
+}
+
+async fn connect_sqlite(url: &str, settings: &PoolSettings) -> Result<Db, DbError> {
+    let base = SqliteConnectOptions::from_str(url)
+        .map_err(DbError::Connect)?
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        // FULL: every commit fsyncs the WAL, so an acknowledged write survives
+        // power loss as well as `kill -9`. Throughput comes from batching
+        // writes into fewer commits, not from weakening this.
+        .synchronous(SqliteSynchronous::Full)
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-16000");
+    let write_options = base
+        .clone()
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_with(write_options)
+        .await
+        .map_err(DbError::Connect)?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(settings.max_connections.max(2))
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_with(base.read_only(true))
+        .await
+        .map_err(DbError::Connect)?;
+    Ok(Db::Sqlite { write, read })
+}

@@ -1,0 +1,221 @@
+//! One query, two engines. SQL is written once with `$1, $2, …` placeholders,
+//! which both PostgreSQL and SQLite (as sqlx binds it) understand; arguments are
+//! carried as [`Value`]s and bound to whichever engine runs the query.
+
+use std::borrow::Cow;
+
+use sqlx::postgres::PgArguments;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, AssertSqlSafe};
+
+use super::row::DbRow;
+use super::{Db, DbError, Tx};
+
+/// A bound argument. NULLs carry their type so PostgreSQL can infer the
+/// parameter type where the SQL alone does not tell it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Float(Option<f64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
+}
+
+macro_rules! value_from {
+    ($($ty:ty => $variant:ident $(via $conv:ident)?),* $(,)?) => {$(
+        impl From<$ty> for Value {
+            fn from(v: $ty) -> Self { Value::$variant(Some(v $(.$conv())?)) }
+        }
+        impl From<Option<$ty>> for Value {
+            fn from(v: Option<$ty>) -> Self { Value::$variant(v.map(|v| v $(.$conv())?)) }
+        }
+    )*};
+}
+
+value_from! {
+    i64 => Int,
+    i32 => Int via into,
+    u32 => Int via into,
+    f64 => Float,
+    bool => Bool,
+    String => Text,
+    &str => Text via to_string,
+    Vec<u8> => Bytes,
+}
+
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(Some(v.clone()))
+    }
+}
+
+impl From<Option<&String>> for Value {
+    fn from(v: Option<&String>) -> Self {
+        Value::Text(v.cloned())
+    }
+}
+
+/// SQL text plus its arguments, ready to run on a [`Db`] or inside a [`Tx`].
+#[derive(Debug, Clone)]
+#[must_use = "a query does nothing until it is executed or fetched"]
+pub struct Query {
+    sql: Cow<'static, str>,
+    args: Vec<Value>,
+}
+
+/// A query from a string literal: the normal, injection-proof way.
+pub fn query(sql: &'static str) -> Query {
+    Query {
+        sql: Cow::Borrowed(sql),
+        args: Vec::new(),
+    }
+}
+
+/// A query from SQL assembled at run time. Callers must only splice trusted
+/// fragments (column lists, `$n` placeholders) into it, never user input.
+pub fn query_dyn(sql: String) -> Query {
+    Query {
+        sql: Cow::Owned(sql),
+        args: Vec::new(),
+    }
+}
+
+/// Where a query runs: on the pool(s) of a [`Db`] or inside a [`Tx`].
+pub enum On<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for On<'a> {
+    fn from(db: &'a Db) -> Self {
+        On::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for On<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        On::Tx(tx)
+    }
+}
+
+/// Runs `$body` with `$exec` bound to the right sqlx executor and `$args` to the
+/// arguments encoded for that engine.
+macro_rules! dispatch {
+    ($self:ident, $on:ident, |$exec:ident, $args:ident, $sql:ident| $body:expr) => {{
+        let read_only = $self.is_read_only();
+        let $sql = AssertSqlSafe($self.sql);
+        match $on.into() {
+            On::Db(Db::Sqlite { write, read }) => {
+                let $exec = if read_only { read } else { write };
+                let $args = sqlite_args($self.args)?;
+                $body
+            }
+            On::Db(Db::Postgres(pool)) => {
+                let $exec = pool;
+                let $args = pg_args($self.args)?;
+                $body
+            }
+            On::Tx(Tx::Sqlite(tx)) => {
+                let $exec = &mut **tx;
+                let $args = sqlite_args($self.args)?;
+                $body
+            }
+            On::Tx(Tx::Postgres(tx)) => {
+                let $exec = &mut **tx;
+                let $args = pg_args($self.args)?;
+                $body
+            }
+        }
+    }};
+}
+
+impl Query {
+    pub fn bind(mut self, value: impl Into<Value>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// Binds each value in turn, e.g. the ids behind an `IN (…)` list.
+    pub fn bind_all<V: Into<Value>>(mut self, values: impl IntoIterator<Item = V>) -> Self {
+        self.args.extend(values.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// Plain SELECTs may go to SQLite's read-only pool; anything else
+    /// (including `INSERT … RETURNING`) must go to the writer.
+    fn is_read_only(&self) -> bool {
+        let head = self.sql.trim_start();
+        head.get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case("select"))
+    }
+
+    /// Runs a statement, returning the number of rows it affected.
+    pub async fn execute<'a>(self, on: impl Into<On<'a>>) -> Result<u64, DbError> {
+        dispatch!(self, on, |exec, args, sql| {
+            Ok(sqlx::query_with(sql, args).execute(exec).await?.rows_affected())
+        })
+    }
+
+    pub async fn fetch_all<'a, T: DbRow>(self, on: impl Into<On<'a>>) -> Result<Vec<T>, DbError> {
+        dispatch!(self, on, |exec, args, sql| {
+            Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_all(exec).await?)
+        })
+    }
+
+    pub async fn fetch_optional<'a, T: DbRow>(
+        self,
+        on: impl Into<On<'a>>,
+    ) -> Result<Option<T>, DbError> {
+        dispatch!(self, on, |exec, args, sql| {
+            Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_optional(exec).await?)
+        })
+    }
+
+    /// The one row the query must return, or [`DbError::NotFound`].
+    pub async fn fetch_one<'a, T: DbRow>(self, on: impl Into<On<'a>>) -> Result<T, DbError> {
+        self.fetch_optional(on).await?.ok_or(DbError::NotFound)
+    }
+
+    /// The first column of the one row the query must return.
+    pub async fn scalar<'a, T>(self, on: impl Into<On<'a>>) -> Result<T, DbError>
+    where
+        (T,): DbRow,
+    {
+        Ok(self.fetch_one::<(T,)>(on).await?.0)
+    }
+}
+
+fn sqlite_args(values: Vec<Value>) -> Result<SqliteArguments, DbError> {
+    let mut args = SqliteArguments::default();
+    for value in values {
+        let added = match value {
+            Value::Int(v) => args.add(v),
+            Value::Float(v) => args.add(v),
+            Value::Text(v) => args.add(v),
+            Value::Bool(v) => args.add(v),
+            Value::Bytes(v) => args.add(v),
+        };
+        added.map_err(|e| DbError::Other(sqlx::Error::Encode(e)))?;
+    }
+    Ok(args)
+}
+
+fn pg_args(values: Vec<Value>) -> Result<PgArguments, DbError> {
+    let mut args = PgArguments::default();
+    for value in values {
+        let added = match value {
+            Value::Int(v) => args.add(v),
+            Value::Float(v) => args.add(v),
+            Value::Text(v) => args.add(v),
+            Value::Bool(v) => args.add(v),
+            Value::Bytes(v) => args.add(v),
+        };
+        added.map_err(|e| DbError::Other(sqlx::Error::Encode(e)))?;
+    }
+    Ok(args)
+}

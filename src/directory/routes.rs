@@ -1,0 +1,74 @@
+//! The directory as JSON (`/api/v1/directory?building=…`) and as the
+//! building's own page in Chinese (`/buildings/{code}`).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::Directory;
+use crate::error::{Error, Result};
+use crate::web::AppState;
+use crate::web::params::Params;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/directory", get(directory_json))
+        .route("/buildings/{code}", get(building_page))
+}
+
+async fn directory_json(State(state): State<AppState>, params: Params) -> Result<Json<Directory>> {
+    let building = params.text("building", 40)?.ok_or_else(|| Error::invalid("building", "is required"))?;
+    let unit = params.integer("unit", 1, 99)?;
+    Ok(Json(Directory::load(&state.db, building, unit).await?))
+}
+
+#[derive(Template)]
+#[template(path = "building.html")]
+struct BuildingPage {
+    d: Directory,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    message: String,
+}
+
+async fn building_page(State(state): State<AppState>, Path(code): Path<String>, params: Params) -> Response {
+    let page = async {
+        let unit = params.integer("unit", 1, 99)?;
+        let d = Directory::load(&state.db, &code, unit).await?;
+        BuildingPage { d }
+            .render()
+            .map_err(|e| Error::Internal(anyhow::anyhow!("rendering the building page: {e}")))
+    };
+    match page.await {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => error_page(&err),
+    }
+}
+
+/// An error as a Chinese HTML page.
+pub fn error_page(err: &Error) -> Response {
+    let status = err.status();
+    let message = match err {
+        Error::NotFound { what: "building", key } => format!("找不到楼栋 {key}"),
+        Error::NotFound { what: "unit", key } => format!("找不到单元 {key}"),
+        Error::Invalid { field, reason } => format!("参数 {field} 有误：{reason}"),
+        Error::NotFound { .. } => "找不到该页面".to_string(),
+        other => {
+            other.public_message();
+            "服务器出错，请稍后再试".to_string()
+        }
+    };
+    let html = ErrorPage {
+        status: status.as_u16(),
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| "服务器出错".to_string());
+    (status, Html(html)).into_response()
+}

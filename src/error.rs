@@ -1,0 +1,51 @@
+//! The application error: what domain code returns and the web layer turns
+//! into responses. Client mistakes name the field and the reason; everything
+//! else is logged with its cause and shown as a generic failure.
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that breaks a rule: the field (or parameter) and why.
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    /// A thing looked up by key does not exist.
+    #[error("{what} `{key}` not found")]
+    NotFound { what: &'static str, key: String },
+    /// The request clashes with what is stored (duplicate, wrong state).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(DbError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn not_found(what: &'static str, key: impl Into<String>) -> Error {
+        Error::NotFound {
+            what,
+            key: key.into(),
+        }
+    }
+}
+
+impl From<DbError> for Error {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Duplicate { constraint } => {
+                Error::Conflict(format!("a record with the same {constraint} already exists"))
+            }
+            other => Error::Db(other),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The organisation tree (district → street → community → grid → micro-grid),
+//! the built environment hanging off it (estates → buildings → units →
+//! households) and the places and organisations attached to it.
+
+pub mod routes;
+pub mod search;
+pub mod store;
+
+use serde::Serialize;
+
+crate::text_enum! {
+    /// A level of the administrative tree, top down.
+    pub enum Level {
+        District = "district",
+        Street = "street",
+        Community = "community",
+        Grid = "grid",
+        MicroGrid = "micro_grid",
+    }
+}
+
+impl Level {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Level::District => "区",
+            Level::Street => "街道",
+            Level::Community => "社区",
+            Level::Grid => "网格",
+            Level::MicroGrid => "微网格",
+        }
+    }
+
+    /// The level a child of this level must have.
+    pub fn child(self) -> Option<Level> {
+        match self {
+            Level::District => Some(Level::Street),
+            Level::Street => Some(Level::Community),
+            Level::Community => Some(Level::Grid),
+            Level::Grid => Some(Level::MicroGrid),
+            Level::MicroGrid => None,
+        }
+    }
+}
+
+crate::text_enum! {
+    /// What an organisation attached to the tree is.
+    pub enum OrganisationKind {
+        /// 物业公司: manages buildings, takes work orders.
+        PropertyCompany = "property_company",
+        /// 职能部门 or utility: handles escalated and joint-enforcement cases.
+        Department = "department",
+        /// 企业: supervised (e.g. VOC treatment), offers jobs.
+        Enterprise = "enterprise",
+        /// 共建单位: kindergartens, colleges and other activity partners.
+        Partner = "partner",
+    }
+}
+
+crate::text_enum! {
+    /// Kinds of places attached to the tree.
+    pub enum PlaceKind {
+        ChargingShed = "charging_shed",
+        Garage = "garage",
+        GarbagePoint = "garbage_point",
+        MonitoringPoint = "monitoring_point",
+        EnterpriseSite = "enterprise_site",
+        Venue = "venue",
+        Other = "other",
+    }
+}
+
+impl PlaceKind {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            PlaceKind::ChargingShed => "电动车充电棚",
+            PlaceKind::Garage => "车库",
+            PlaceKind::GarbagePoint => "垃圾堆放点",
+            PlaceKind::MonitoringPoint => "空气质量国控点",
+            PlaceKind::EnterpriseSite => "企业厂区",
+            PlaceKind::Venue => "活动场所",
+            PlaceKind::Other => "其他",
+        }
+    }
+}
+
+crate::db_row! {
+    /// A node of the administrative tree.
+    #[derive(Debug, Clone, Serialize)]
+    pub struct OrgNode {
+        pub id: i64,
+        pub code: String,
+        #[serde(skip)]
+        pub parent_id: Option<i64>,
+        pub level: Level,
+        pub name: String,
+        /// Materialised ancestry, `/1/5/23/`, own id last: a subtree is a prefix.
+        #[serde(skip)]
+        pub path: String,
+        pub lat: Option<f64>,
+        pub lng: Option<f64>,
+        /// GeoJSON geometry of the area, if drawn.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub boundary: Option<String>,
+        pub office_phone: Option<String>,
+        pub office_address: Option<String>,
+    }
+}
+
+impl OrgNode {
+    /// Ids from the root down to this node, inclusive.
+    pub fn ancestry(&self) -> Vec<i64> {
+        self.path
+            .split('/')
+            .filter_map(|s| s.parse().ok())
+            .collect()
+    }
+
+    /// Whether `other` lies in this node's subtree (itself included).
+    pub fn contains(&self, other: &OrgNode) -> bool {
+        other.path.starts_with(&self.path)
+    }
+}
+
+crate::db_row! {
+    /// A building with what a directory or a case needs to know about it.
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Building {
+        pub id: i64,
+        pub code: String,
+        pub name: String,
+        pub number: String,
+        pub floors: Option<i64>,
+        pub lat: Option<f64>,
+        pub lng: Option<f64>,
+        #[serde(skip)]
+        pub estate_id: i64,
+        pub estate: String,
+        #[serde(skip)]
+        pub node_id: i64,
+        #[serde(skip)]
+        pub community_id: i64,
+        pub community: String,
+        pub community_code: String,
+        #[serde(skip)]
+        pub property_company_id: Option<i64>,
+    }
+}
+
+crate::db_row! {
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Unit {
+        #[serde(skip)]
+        pub id: i64,
+        #[serde(skip)]
+        pub building_id: i64,
+        pub number: i64,
+        /// The micro-grid of this unit, when it differs from the building's.
+        #[serde(skip)]
+        pub node_id: Option<i64>,
+        pub floors: Option<i64>,
+    }
+}
+
+crate::db_row! {
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Organisation {
+        pub id: i64,
+        pub kind: OrganisationKind,
+        pub department_kind: Option<String>,
+        pub name: String,
+        /// A public service line, not personal data.
+        pub phone: Option<String>,
+        pub address: Option<String>,
+        #[serde(skip)]
+        pub node_id: i64,
+    }
+}
+
+crate::db_row! {
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Place {
+        pub id: i64,
+        pub kind: PlaceKind,
+        pub name: String,
+        #[serde(skip)]
+        pub node_id: i64,
+        pub estate_id: Option<i64>,
+        pub organisation_id: Option<i64>,
+        pub lat: Option<f64>,
+        pub lng: Option<f64>,
+        pub details: String,
+    }
+}

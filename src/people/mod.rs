@@ -1,0 +1,78 @@
+//! People and the roles they hold. A person is stored once, with contact
+//! details that are personal data; a person may hold several roles, each
+//! scoped to a subtree of the organisation tree or to an organisation.
+
+pub mod accounts;
+pub mod store;
+
+use serde::Serialize;
+
+use crate::privacy::Phone;
+
+crate::text_enum! {
+    /// What someone does in the grid (DOMAIN.md, "People and roles").
+    pub enum Role {
+        Resident = "resident",
+        MicroGridMember = "micro_grid_member",
+        GridHead = "grid_head",
+        CommunityStaff = "community_staff",
+        PropertyStaff = "property_staff",
+        DepartmentOfficer = "department_officer",
+        CommandCentre = "command_centre",
+        PartyMember = "party_member",
+        Admin = "admin",
+    }
+}
+
+impl Role {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::Resident => "居民",
+            Role::MicroGridMember => "微网格员",
+            Role::GridHead => "网格长",
+            Role::CommunityStaff => "社区工作人员",
+            Role::PropertyStaff => "物业人员",
+            Role::DepartmentOfficer => "职能部门人员",
+            Role::CommandCentre => "指挥中心",
+            Role::PartyMember => "党员",
+            Role::Admin => "系统管理员",
+        }
+    }
+
+    /// What the role's scope must be: tree levels it may be attached to, or
+    /// the kind of organisation it belongs to.
+    pub fn scope_rule(self) -> ScopeRule {
+        use crate::org::{Level, OrganisationKind};
+        match self {
+            Role::Resident | Role::MicroGridMember => ScopeRule::Node(&[Level::MicroGrid, Level::Grid]),
+            Role::GridHead => ScopeRule::Node(&[Level::Grid]),
+            Role::CommunityStaff => ScopeRule::Node(&[Level::Community]),
+            Role::CommandCentre => ScopeRule::Node(&[Level::Street, Level::District]),
+            Role::PartyMember | Role::Admin => ScopeRule::Node(crate::org::Level::ALL),
+            Role::PropertyStaff => ScopeRule::Organisation(OrganisationKind::PropertyCompany),
+            Role::DepartmentOfficer => ScopeRule::Organisation(OrganisationKind::Department),
+        }
+    }
+}
+
+/// Where a role may be attached.
+#[derive(Debug, Clone, Copy)]
+pub enum ScopeRule {
+    Node(&'static [crate::org::Level]),
+    Organisation(crate::org::OrganisationKind),
+}
+
+/// A person as the public may see them in a role: the phone masks itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicRole {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<Phone>,
+    pub role: Role,
+    pub title: Option<String>,
+    pub duties: String,
+    #[serde(skip)]
+    pub node_id: Option<i64>,
+    #[serde(skip)]
+    pub organisation_id: Option<i64>,
+}

@@ -1,0 +1,177 @@
+//! Storage of people and role assignments.
+
+use super::{PublicRole, Role, ScopeRule};
+use crate::db::{Db, Tx, query, query_dyn};
+use crate::error::{Error, Result};
+use crate::org::store::placeholders;
+use crate::privacy::Phone;
+use crate::time::now_ms;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewPerson {
+    pub name: String,
+    pub phone: Option<Phone>,
+    pub id_number: Option<String>,
+    pub address: Option<String>,
+}
+
+pub async fn insert_person(tx: &mut Tx, p: &NewPerson) -> Result<i64> {
+    let name = p.name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(Error::invalid("name", "must be 1 to 40 characters"));
+    }
+    Ok(query(
+        "INSERT INTO people (name, phone, id_number, address, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(name)
+    .bind(p.phone.as_ref().map(|ph| ph.reveal().to_string()))
+    .bind(p.id_number.as_ref())
+    .bind(p.address.as_ref())
+    .bind(now_ms())
+    .scalar(tx)
+    .await?)
+}
+
+/// A role to give someone. Exactly one of `node_id` / `organisation_id`
+/// is normally set, as the role's [`ScopeRule`] demands.
+#[derive(Debug, Clone)]
+pub struct NewRole {
+    pub person_id: i64,
+    pub role: Role,
+    pub node_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub title: Option<String>,
+    pub duties: String,
+    pub publicised: bool,
+}
+
+impl NewRole {
+    pub fn at_node(person_id: i64, role: Role, node_id: i64) -> NewRole {
+        NewRole {
+            person_id,
+            role,
+            node_id: Some(node_id),
+            organisation_id: None,
+            title: None,
+            duties: String::new(),
+            publicised: true,
+        }
+    }
+
+    pub fn in_organisation(person_id: i64, role: Role, organisation_id: i64) -> NewRole {
+        NewRole {
+            organisation_id: Some(organisation_id),
+            node_id: None,
+            ..NewRole::at_node(person_id, role, 0)
+        }
+    }
+
+    pub fn duties(mut self, duties: &str) -> NewRole {
+        self.duties = duties.to_string();
+        self
+    }
+
+    pub fn title(mut self, title: &str) -> NewRole {
+        self.title = Some(title.to_string());
+        self
+    }
+}
+
+/// Stores a role after checking its scope fits the role.
+pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
+    match r.role.scope_rule() {
+        ScopeRule::Node(levels) => {
+            let node_id = r
+                .node_id
+                .ok_or_else(|| Error::invalid("node_id", format!("a {} role is scoped to an organisation node", r.role)))?;
+            let node = crate::org::store::node_by_id(&mut *tx, node_id).await?;
+            if !levels.contains(&node.level) {
+                let allowed: Vec<_> = levels.iter().map(|l| l.code()).collect();
+                return Err(Error::invalid(
+                    "node_id",
+                    format!("a {} sits at a {} node, not a {}", r.role, allowed.join(" or "), node.level),
+                ));
+            }
+        }
+        ScopeRule::Organisation(kind) => {
+            let org_id = r
+                .organisation_id
+                .ok_or_else(|| Error::invalid("organisation_id", format!("a {} belongs to a {kind}", r.role)))?;
+            let actual: Option<(String,)> = query("SELECT kind FROM organisations WHERE id = $1")
+                .bind(org_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match actual {
+                Some((k,)) if k == kind.code() => {}
+                Some((k,)) => {
+                    return Err(Error::invalid("organisation_id", format!("a {} belongs to a {kind}, not a {k}", r.role)));
+                }
+                None => return Err(Error::not_found("organisation", org_id.to_string())),
+            }
+        }
+    }
+    Ok(query(
+        "INSERT INTO role_assignments (person_id, role, node_id, organisation_id, title, duties, publicised, active, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) RETURNING id",
+    )
+    .bind(r.person_id)
+    .bind(r.role)
+    .bind(r.node_id)
+    .bind(r.organisation_id)
+    .bind(r.title.as_ref())
+    .bind(&r.duties)
+    .bind(r.publicised)
+    .bind(now_ms())
+    .scalar(tx)
+    .await?)
+}
+
+crate::db_row! {
+    struct PublicRoleRow {
+        id: i64,
+        name: String,
+        phone: Option<String>,
+        role: Role,
+        title: Option<String>,
+        duties: String,
+        node_id: Option<i64>,
+        organisation_id: Option<i64>,
+    }
+}
+
+impl From<PublicRoleRow> for PublicRole {
+    fn from(r: PublicRoleRow) -> Self {
+        PublicRole {
+            id: r.id,
+            name: r.name,
+            phone: r.phone.map(Phone::from_stored),
+            role: r.role,
+            title: r.title,
+            duties: r.duties,
+            node_id: r.node_id,
+            organisation_id: r.organisation_id,
+        }
+    }
+}
+
+/// Active, publicised holders of `roles` at any of `node_ids`, oldest first.
+pub async fn publicised_at(db: &Db, node_ids: &[i64], roles: &[Role]) -> Result<Vec<PublicRole>> {
+    if node_ids.is_empty() || roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT p.id, p.name, p.phone, r.role, r.title, r.duties, r.node_id, r.organisation_id
+         FROM role_assignments r JOIN people p ON p.id = r.person_id
+         WHERE r.active AND r.publicised AND p.erased_at IS NULL
+           AND r.node_id IN ({}) AND r.role IN ({})
+         ORDER BY r.started_at, r.id",
+        placeholders(1, node_ids.len()),
+        placeholders(node_ids.len() + 1, roles.len()),
+    );
+    let rows: Vec<PublicRoleRow> = query_dyn(sql)
+        .bind_all(node_ids.iter().copied())
+        .bind_all(roles.iter().copied())
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(PublicRole::from).collect())
+}

@@ -1,0 +1,150 @@
+//! Personal data under PIPL: masked by default, everywhere.
+//!
+//! A [`Phone`] prints, debugs and serialises masked (`138****1234`); the full
+//! number is only reachable through [`Phone::reveal`], which callers use on the
+//! few audited paths that need it. Logging a person can therefore never leak it.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// A personal phone number, validated on the way in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Phone(String);
+
+/// Why a phone number was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a phone number: expected an 11-digit mobile (1xxxxxxxxxx) or a landline such as 0513-85551234")]
+pub struct InvalidPhone;
+
+impl Phone {
+    /// Accepts mainland mobiles (11 digits starting 1) and landlines with area
+    /// code (0513-85551234, 051385551234). Spaces and dashes are normalised.
+    pub fn parse(raw: &str) -> Result<Phone, InvalidPhone> {
+        let digits: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+            .collect();
+        if !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(InvalidPhone);
+        }
+        let is_mobile = digits.len() == 11 && digits.starts_with('1');
+        let is_landline = digits.starts_with('0') && (10..=12).contains(&digits.len());
+        if is_mobile {
+            Ok(Phone(digits))
+        } else if is_landline {
+            let area = if digits.starts_with("01") || digits.starts_with("02") { 3 } else { 4 };
+            Ok(Phone(format!("{}-{}", &digits[..area], &digits[area..])))
+        } else {
+            Err(InvalidPhone)
+        }
+    }
+
+    /// Wraps a value read back from storage, where it was validated on entry.
+    pub fn from_stored(stored: String) -> Phone {
+        Phone(stored)
+    }
+
+    /// The full number. Only for paths that need it and record the access.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    pub fn masked(&self) -> String {
+        mask_phone(&self.0)
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl fmt::Debug for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Phone({})", self.masked())
+    }
+}
+
+impl Serialize for Phone {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.masked())
+    }
+}
+
+/// Masks the middle of a phone number: `13812341234` → `138****1234`,
+/// `0513-85551234` → `0513-****1234`. Short values are masked whole.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if let Some(dash) = chars.iter().position(|c| *c == '-') {
+        let (area, rest) = chars.split_at(dash + 1);
+        return format!("{}{}", area.iter().collect::<String>(), mask_keep(rest, 0, 4));
+    }
+    mask_keep(&chars, 3, 4)
+}
+
+/// Masks an ID card number keeping the first and last four characters:
+/// `320602199001011234` → `3206**********1234`.
+pub fn mask_id_number(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    mask_keep(&chars, 4, 4)
+}
+
+fn mask_keep(chars: &[char], head: usize, tail: usize) -> String {
+    if chars.len() <= head + tail {
+        return "*".repeat(chars.len());
+    }
+    let mut out: String = chars[..head].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - head - tail));
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_mobiles_the_usual_way() {
+        assert_eq!(mask_phone("13812341234"), "138****1234");
+    }
+
+    #[test]
+    fn masks_landlines_after_the_area_code() {
+        assert_eq!(mask_phone("0513-85551234"), "0513-****1234");
+    }
+
+    #[test]
+    fn masks_short_values_entirely() {
+        assert_eq!(mask_phone("1234"), "****");
+        assert_eq!(mask_id_number("1234567"), "*******");
+    }
+
+    #[test]
+    fn masks_id_numbers() {
+        assert_eq!(mask_id_number("320602199001011234"), "3206**********1234");
+    }
+
+    #[test]
+    fn phone_never_prints_in_full() {
+        let phone = Phone::parse("138 1234 1234").expect("valid mobile");
+        assert_eq!(phone.reveal(), "13812341234");
+        assert_eq!(phone.to_string(), "138****1234");
+        assert_eq!(format!("{phone:?}"), "Phone(138****1234)");
+        assert_eq!(serde_json::to_string(&phone).expect("json"), "\"138****1234\"");
+    }
+
+    #[test]
+    fn parses_landlines() {
+        assert_eq!(Phone::parse("051385551234").expect("landline").reveal(), "0513-85551234");
+        assert_eq!(Phone::parse("010-12345678").expect("landline").reveal(), "010-12345678");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for raw in ["", "12345", "2381234123", "1381234123x", "138123412345"] {
+            assert_eq!(Phone::parse(raw), Err(InvalidPhone), "{raw}");
+        }
+    }
+}

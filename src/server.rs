@@ -1,0 +1,121 @@
+//! Building and running the server from explicit inputs, so a test can start
+//! its own on port 0 against its own database.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::web::{self, AppState};
+
+/// A server ready to run: database open and migrated, socket bound.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Opens the database, applies migrations, loads the demo data into an
+    /// empty database if configured, and takes the listener to serve on.
+    pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
+        let db = open_database(&config).await?;
+        if config.load_demo && crate::demo::is_empty(&db).await? {
+            let started = std::time::Instant::now();
+            crate::demo::load(&db).await.context("loading the demo data")?;
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo data loaded");
+        }
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+        };
+        Ok(Server { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has a local address")
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests
+    /// and closes the database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let db = self.state.db.clone();
+        let app = web::router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        db.close().await;
+        Ok(())
+    }
+}
+
+/// Connects and migrates.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url, &config.pool_settings())
+        .await
+        .with_context(|| format!("opening {}", redact_url(&config.database_url)))?;
+    let applied = db::migrate(&db).await.context("migrating the database")?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, backend = db.backend().name(), "migrations applied");
+    }
+    Ok(db)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact_url("postgres://linli:s3cret@db/linli"), "postgres://linli:***@db/linli");
+        assert_eq!(redact_url("postgres://linli@db/linli"), "postgres://linli@db/linli");
+        assert_eq!(redact_url("sqlite://linli.db"), "sqlite://linli.db");
+    }
+}

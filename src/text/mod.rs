@@ -1,0 +1,3 @@
+//! Shared helpers for the Chinese text residents type.
+
+pub mod numerals;

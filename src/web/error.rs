@@ -1,0 +1,71 @@
+//! How errors leave the server: JSON for the API, with the field and reason
+//! for client mistakes and a generic body (cause logged) for server faults.
+
+use axum::Json;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::error::Error;
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    status: u16,
+    code: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::NotFound { .. } => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What a client may be told; server faults are logged here and hidden.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Db(_) | Error::Internal(_) => {
+                tracing::error!(error = ?self, "request failed");
+                "internal error".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (code, field) = match &self {
+            Error::Invalid { field, .. } => ("invalid_parameter", Some(field.as_str())),
+            Error::NotFound { .. } => ("not_found", None),
+            Error::Conflict(_) => ("conflict", None),
+            Error::Db(_) | Error::Internal(_) => ("internal", None),
+        };
+        let body = Body {
+            error: Detail {
+                status: status.as_u16(),
+                code,
+                message: self.public_message(),
+                field,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Unknown routes answer JSON 404 naming the path.
+pub async fn not_found_fallback(uri: Uri) -> Error {
+    Error::not_found("route", uri.path().to_string())
+}
