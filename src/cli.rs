@@ -60,14 +60,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let config = Config::new(database, args);
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    let listener =
+        TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     let server = Server::build(config.clone(), listener).await?;
-    let url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}/", server.local_addr()));
+    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{}/", server.local_addr()));
     println!("linli is serving {} on {url}", server::redact_url(&config.database_url));
     println!("  directory:  {url}api/v1/buildings?q=越江新村%2098");
     tracing::info!(%url, backend = server.db().backend().name(), "listening");

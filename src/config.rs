@@ -56,18 +56,10 @@ impl Config {
 
     /// A configuration for a database URL with every other setting at its default.
     pub fn for_database(database_url: &str) -> Config {
-        Config {
-            database_url: database_url.to_string(),
-            db_max_connections: 16,
-            load_demo: true,
-            public_url: None,
-        }
+        Config { database_url: database_url.to_string(), db_max_connections: 16, load_demo: true, public_url: None }
     }
 
     pub fn pool_settings(&self) -> crate::db::PoolSettings {
-        crate::db::PoolSettings {
-            max_connections: self.db_max_connections,
-            ..Default::default()
-        }
+        crate::db::PoolSettings { max_connections: self.db_max_connections, ..Default::default() }
     }
 }

@@ -25,17 +25,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
-        Error::Invalid {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Error::Invalid { field: field.into(), reason: reason.into() }
     }
 
     pub fn not_found(what: &'static str, key: impl Into<String>) -> Error {
-        Error::NotFound {
-            what,
-            key: key.into(),
-        }
+        Error::NotFound { what, key: key.into() }
     }
 }
 

@@ -21,10 +21,7 @@ impl Phone {
     /// Accepts mainland mobiles (11 digits starting 1) and landlines with area
     /// code (0513-85551234, 051385551234). Spaces and dashes are normalised.
     pub fn parse(raw: &str) -> Result<Phone, InvalidPhone> {
-        let digits: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
-            .collect();
+        let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{3000}')).collect();
         if !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(InvalidPhone);
         }

@@ -28,17 +28,12 @@ impl Server {
             crate::demo::load(&db).await.context("loading the demo data")?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo data loaded");
         }
-        let state = AppState {
-            db,
-            config: Arc::new(config),
-        };
+        let state = AppState { db, config: Arc::new(config) };
         Ok(Server { listener, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has a local address")
+        self.listener.local_addr().expect("a bound listener has a local address")
     }
 
     pub fn db(&self) -> &Db {
@@ -50,10 +45,7 @@ impl Server {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let db = self.state.db.clone();
         let app = web::router(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
         db.close().await;
         Ok(())
     }

@@ -20,10 +20,7 @@ pub fn to_rfc3339(ms: i64) -> String {
 }
 
 pub fn to_cst(ms: i64) -> DateTime<FixedOffset> {
-    cst()
-        .timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or_else(|| cst().timestamp_millis_opt(0).single().expect("epoch"))
+    cst().timestamp_millis_opt(ms).single().unwrap_or_else(|| cst().timestamp_millis_opt(0).single().expect("epoch"))
 }
 
 #[cfg(test)]

@@ -30,10 +30,7 @@ impl From<sqlx::Error> for DbError {
             return DbError::NotFound;
         }
         if let Some(db_err) = err.as_database_error() {
-            let constraint = db_err
-                .constraint()
-                .map(str::to_string)
-                .unwrap_or_else(|| db_err.message().to_string());
+            let constraint = db_err.constraint().map(str::to_string).unwrap_or_else(|| db_err.message().to_string());
             match db_err.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => {
                     return DbError::Duplicate { constraint };
@@ -41,8 +38,7 @@ impl From<sqlx::Error> for DbError {
                 sqlx::error::ErrorKind::ForeignKeyViolation => {
                     return DbError::MissingReference { constraint };
                 }
-                sqlx::error::ErrorKind::CheckViolation
-                | sqlx::error::ErrorKind::NotNullViolation => {
+                sqlx::error::ErrorKind::CheckViolation | sqlx::error::ErrorKind::NotNullViolation => {
                     return DbError::Check { constraint };
                 }
                 _ => {}

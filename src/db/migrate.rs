@@ -20,20 +20,8 @@ macro_rules! migration {
         Migration {
             version: $version,
             name: $name,
-            sqlite: include_str!(concat!(
-                "../../migrations/sqlite/",
-                stringify!($version),
-                "_",
-                $name,
-                ".sql"
-            )),
-            postgres: include_str!(concat!(
-                "../../migrations/postgres/",
-                stringify!($version),
-                "_",
-                $name,
-                ".sql"
-            )),
+            sqlite: include_str!(concat!("../../migrations/sqlite/", stringify!($version), "_", $name, ".sql")),
+            postgres: include_str!(concat!("../../migrations/postgres/", stringify!($version), "_", $name, ".sql")),
         }
     };
 }
@@ -50,10 +38,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, DbError> {
     if tx.backend() == Backend::Postgres {
         // Held until the transaction ends; a second server waits here, then
         // finds the work done.
-        query("SELECT pg_advisory_xact_lock($1)")
-            .bind(PG_LOCK_KEY)
-            .execute(&mut tx)
-            .await?;
+        query("SELECT pg_advisory_xact_lock($1)").bind(PG_LOCK_KEY).execute(&mut tx).await?;
     }
     query(
         "CREATE TABLE IF NOT EXISTS linli_migrations (
@@ -66,17 +51,12 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, DbError> {
     .execute(&mut tx)
     .await?;
     let applied: Vec<(i64, String, String)> =
-        query("SELECT version, name, checksum FROM linli_migrations ORDER BY version")
-            .fetch_all(&mut tx)
-            .await?;
+        query("SELECT version, name, checksum FROM linli_migrations ORDER BY version").fetch_all(&mut tx).await?;
     for (version, name, checksum) in &applied {
         match MIGRATIONS.iter().find(|m| m.version == *version) {
             None => return Err(DbError::UnknownMigration(*version)),
             Some(m) if m.checksum(tx.backend()) != *checksum => {
-                return Err(DbError::MigrationEdited {
-                    version: *version,
-                    name: name.clone(),
-                });
+                return Err(DbError::MigrationEdited { version: *version, name: name.clone() });
             }
             Some(_) => {}
         }

@@ -16,9 +16,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// Which SQL engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,10 +42,7 @@ impl Backend {
 /// WAL. PostgreSQL uses one pool for both.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite {
-        write: SqlitePool,
-        read: SqlitePool,
-    },
+    Sqlite { write: SqlitePool, read: SqlitePool },
     Postgres(PgPool),
 }
 
@@ -60,10 +55,7 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        PoolSettings {
-            max_connections: 16,
-            acquire_timeout: Duration::from_secs(10),
-        }
+        PoolSettings { max_connections: 16, acquire_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -97,16 +89,16 @@ impl Db {
     /// (`BEGIN IMMEDIATE`) so a transaction never fails half-way on lock upgrade.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         match self {
-            Db::Sqlite { write, .. } => Ok(Tx::Sqlite(
-                write.begin_with("BEGIN IMMEDIATE").await.map_err(DbError::from)?,
-            )),
+            Db::Sqlite { write, .. } => {
+                Ok(Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(DbError::from)?))
+            }
             Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(DbError::from)?)),
         }
     }
 
     /// Round-trips a trivial statement: the readiness probe.
     pub async fn ping(&self) -> Result<(), DbError> {
-        query("SELECT 1").scalar::<i64>(self).await.map(|_| ())
+        query("SELECT CAST(1 AS BIGINT)").scalar::<i64>(self).await.map(|_| ())
     }
 
     pub async fn close(&self) {
@@ -164,10 +156,7 @@ async fn connect_sqlite(url: &str, settings: &PoolSettings) -> Result<Db, DbErro
         .synchronous(SqliteSynchronous::Full)
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-16000");
-    let write_options = base
-        .clone()
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal);
+    let write_options = base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(settings.acquire_timeout)

@@ -66,19 +66,13 @@ pub struct Query {
 
 /// A query from a string literal: the normal, injection-proof way.
 pub fn query(sql: &'static str) -> Query {
-    Query {
-        sql: Cow::Borrowed(sql),
-        args: Vec::new(),
-    }
+    Query { sql: Cow::Borrowed(sql), args: Vec::new() }
 }
 
 /// A query from SQL assembled at run time. Callers must only splice trusted
 /// fragments (column lists, `$n` placeholders) into it, never user input.
 pub fn query_dyn(sql: String) -> Query {
-    Query {
-        sql: Cow::Owned(sql),
-        args: Vec::new(),
-    }
+    Query { sql: Cow::Owned(sql), args: Vec::new() }
 }
 
 /// Where a query runs: on the pool(s) of a [`Db`] or inside a [`Tx`].
@@ -150,27 +144,19 @@ impl Query {
     /// (including `INSERT … RETURNING`) must go to the writer.
     fn is_read_only(&self) -> bool {
         let head = self.sql.trim_start();
-        head.get(..6)
-            .is_some_and(|w| w.eq_ignore_ascii_case("select"))
+        head.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("select"))
     }
 
     /// Runs a statement, returning the number of rows it affected.
     pub async fn execute<'a>(self, on: impl Into<On<'a>>) -> Result<u64, DbError> {
-        dispatch!(self, on, |exec, args, sql| {
-            Ok(sqlx::query_with(sql, args).execute(exec).await?.rows_affected())
-        })
+        dispatch!(self, on, |exec, args, sql| Ok(sqlx::query_with(sql, args).execute(exec).await?.rows_affected()))
     }
 
     pub async fn fetch_all<'a, T: DbRow>(self, on: impl Into<On<'a>>) -> Result<Vec<T>, DbError> {
-        dispatch!(self, on, |exec, args, sql| {
-            Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_all(exec).await?)
-        })
+        dispatch!(self, on, |exec, args, sql| Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_all(exec).await?))
     }
 
-    pub async fn fetch_optional<'a, T: DbRow>(
-        self,
-        on: impl Into<On<'a>>,
-    ) -> Result<Option<T>, DbError> {
+    pub async fn fetch_optional<'a, T: DbRow>(self, on: impl Into<On<'a>>) -> Result<Option<T>, DbError> {
         dispatch!(self, on, |exec, args, sql| {
             Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_optional(exec).await?)
         })

@@ -30,11 +30,7 @@ pub async fn is_empty(db: &Db) -> Result<bool> {
 }
 
 pub async fn is_loaded(db: &Db) -> Result<bool> {
-    Ok(query("SELECT COUNT(*) FROM org_nodes WHERE code = $1")
-        .bind(DISTRICT_CODE)
-        .scalar::<i64>(db)
-        .await?
-        > 0)
+    Ok(query("SELECT COUNT(*) FROM org_nodes WHERE code = $1").bind(DISTRICT_CODE).scalar::<i64>(db).await? > 0)
 }
 
 /// Loads the demo in one transaction: all of it or nothing.
@@ -44,14 +40,8 @@ pub async fn load(db: &Db) -> Result<()> {
     let password_hash = tokio::task::spawn_blocking(|| accounts::hash_password(DEMO_PASSWORD))
         .await
         .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))??;
-    let mut demo = Demo {
-        tx: db.begin().await?,
-        next_person: 0,
-        password_hash,
-    };
-    let district = demo
-        .node(None, DISTRICT_CODE, "崇川区", Some(Level::District), None)
-        .await?;
+    let mut demo = Demo { tx: db.begin().await?, next_person: 0, password_hash };
+    let district = demo.node(None, DISTRICT_CODE, "崇川区", Some(Level::District), None).await?;
     demo.department(district, DepartmentKind::Environment, "崇川生态环境局", "0513-85050001").await?;
     demo.department(district, DepartmentKind::PowerUtility, "崇川供电服务中心", "95598").await?;
     demo.department(district, DepartmentKind::GasUtility, "崇川燃气抢修中心", "0513-85050002").await?;
@@ -130,7 +120,14 @@ impl Demo {
         Ok(())
     }
 
-    async fn place(&mut self, kind: PlaceKind, name: &str, node_id: i64, estate_id: Option<i64>, details: serde_json::Value) -> Result<i64> {
+    async fn place(
+        &mut self,
+        kind: PlaceKind,
+        name: &str,
+        node_id: i64,
+        estate_id: Option<i64>,
+        details: serde_json::Value,
+    ) -> Result<i64> {
         let place = NewPlace {
             kind,
             name: name.to_string(),
@@ -160,19 +157,32 @@ async fn yuejiang(demo: &mut Demo, district: i64) -> Result<()> {
     demo.department(street, DepartmentKind::Enforcement, "永兴街道综合执法大队", "0513-85060110").await?;
     demo.department(street, DepartmentKind::Police, "永兴派出所", "0513-85060111").await?;
     let centre = demo.person().await?;
-    demo.role(NewRole::at_node(centre, Role::CommandCentre, street).title("指挥中心值班员").duties("全街道诉求监督、派遣、统计"))
-        .await?;
+    demo.role(
+        NewRole::at_node(centre, Role::CommandCentre, street)
+            .title("指挥中心值班员")
+            .duties("全街道诉求监督、派遣、统计"),
+    )
+    .await?;
     demo.account(centre, "zhihui").await?;
-    let enforcement = query("SELECT id FROM organisations WHERE name = '永兴街道综合执法大队'")
-        .scalar::<i64>(&mut demo.tx)
-        .await?;
+    let enforcement =
+        query("SELECT id FROM organisations WHERE name = '永兴街道综合执法大队'").scalar::<i64>(&mut demo.tx).await?;
     let officer = demo.person().await?;
-    demo.role(NewRole::in_organisation(officer, Role::DepartmentOfficer, enforcement).title("执法队员").duties("消防隐患联合整治、占道经营、噪声执法"))
-        .await?;
+    demo.role(
+        NewRole::in_organisation(officer, Role::DepartmentOfficer, enforcement)
+            .title("执法队员")
+            .duties("消防隐患联合整治、占道经营、噪声执法"),
+    )
+    .await?;
     demo.account(officer, "zhifa").await?;
 
     let community = demo
-        .node(Some(street), "320602011003", "越江社区", None, Some(("0513-85061234", "越江新村32号楼东侧 越江社区党群服务中心")))
+        .node(
+            Some(street),
+            "320602011003",
+            "越江社区",
+            None,
+            Some(("0513-85061234", "越江新村32号楼东侧 越江社区党群服务中心")),
+        )
         .await?;
     demo.department(community, DepartmentKind::Employment, "越江社区就业服务站", "0513-85061235").await?;
     for (k, (title, duties, username)) in [
@@ -194,28 +204,34 @@ async fn yuejiang(demo: &mut Demo, district: i64) -> Result<()> {
     let property = demo
         .organisation(community, OrganisationKind::PropertyCompany, "南通越江物业服务有限公司", "0513-85062345")
         .await?;
-    for (title, duties, username) in [
-        ("物业项目经理", "越江新村工单统筹", "wuye"),
-        ("维修师傅", "水电照明维修", "wuye2"),
-    ] {
+    for (title, duties, username) in
+        [("物业项目经理", "越江新村工单统筹", "wuye"), ("维修师傅", "水电照明维修", "wuye2")]
+    {
         let p = demo.person().await?;
         demo.role(NewRole::in_organisation(p, Role::PropertyStaff, property).title(title).duties(duties)).await?;
         demo.account(p, username).await?;
     }
-    let estate = org::insert_estate(&mut demo.tx, community, "越江新村", &["越江小区"], Some("崇川区越江路"), Some(1995)).await?;
+    let estate =
+        org::insert_estate(&mut demo.tx, community, "越江新村", &["越江小区"], Some("崇川区越江路"), Some(1995))
+            .await?;
 
     let mut grids = Vec::new();
     for (g, name) in GRID_NAMES.iter().enumerate() {
         let grid = demo.node(Some(community), &format!("320602011003{:02}", g + 1), name, None, None).await?;
         let head = demo.person().await?;
-        demo.role(NewRole::at_node(head, Role::GridHead, grid).title("网格长").duties("统筹网格事务，督办诉求处置，调解矛盾纠纷，排除安全隐患"))
-            .await?;
+        demo.role(
+            NewRole::at_node(head, Role::GridHead, grid)
+                .title("网格长")
+                .duties("统筹网格事务，督办诉求处置，调解矛盾纠纷，排除安全隐患"),
+        )
+        .await?;
         if g == 5 {
             demo.account(head, "wanggezhang").await?;
         }
         for _ in 0..2 {
             let p = demo.person().await?;
-            demo.role(NewRole::at_node(p, Role::PartyMember, grid).title("党员志愿者").duties("楼道巡查、政策宣传")).await?;
+            demo.role(NewRole::at_node(p, Role::PartyMember, grid).title("党员志愿者").duties("楼道巡查、政策宣传"))
+                .await?;
         }
         grids.push(grid);
     }
@@ -224,7 +240,7 @@ async fn yuejiang(demo: &mut Demo, district: i64) -> Result<()> {
         let grid = grids[yuejiang_grid_of(n)];
         let grid_code = format!("320602011003{:02}", yuejiang_grid_of(n) + 1);
         let micro = demo.node(Some(grid), &format!("{grid_code}{n:03}"), &format!("{n}栋微网格"), None, None).await?;
-        let units = 3 + n % 4;
+        let units = if n == 100 { 6 } else { 3 + n % 4 };
         let building = org::insert_building(
             &mut demo.tx,
             &NewBuilding {
@@ -270,8 +286,12 @@ async fn yuejiang(demo: &mut Demo, district: i64) -> Result<()> {
                 org::set_unit_node(&mut demo.tx, building, unit, second).await?;
             }
             let p = demo.person().await?;
-            demo.role(NewRole::at_node(p, Role::MicroGridMember, second).title("微网格员").duties("100栋4-6单元居民联系、隐患排查"))
-                .await?;
+            demo.role(
+                NewRole::at_node(p, Role::MicroGridMember, second)
+                    .title("微网格员")
+                    .duties("100栋4-6单元居民联系、隐患排查"),
+            )
+            .await?;
         }
     }
 
@@ -305,29 +325,49 @@ async fn yuanlin(demo: &mut Demo, district: i64) -> Result<()> {
     demo.role(NewRole::at_node(centre, Role::CommandCentre, street).title("社会治理现代化指挥中心值班员")).await?;
 
     let community = demo
-        .node(Some(street), "320602012005", "园林社区", None, Some(("0513-85071234", "园林佳苑南门 园林社区党群服务中心")))
+        .node(
+            Some(street),
+            "320602012005",
+            "园林社区",
+            None,
+            Some(("0513-85071234", "园林佳苑南门 园林社区党群服务中心")),
+        )
         .await?;
-    let environment = query("SELECT id FROM organisations WHERE department_kind = 'environment'")
-        .scalar::<i64>(&mut demo.tx)
-        .await?;
+    let environment =
+        query("SELECT id FROM organisations WHERE department_kind = 'environment'").scalar::<i64>(&mut demo.tx).await?;
     let inspector = demo.person().await?;
-    demo.role(NewRole::in_organisation(inspector, Role::DepartmentOfficer, environment).title("环境监察员").duties("国控点周边污染源监管、汽修企业VOC治理督办"))
-        .await?;
+    demo.role(
+        NewRole::in_organisation(inspector, Role::DepartmentOfficer, environment)
+            .title("环境监察员")
+            .duties("国控点周边污染源监管、汽修企业VOC治理督办"),
+    )
+    .await?;
     demo.account(inspector, "huanbao").await?;
 
     let property = demo
         .organisation(community, OrganisationKind::PropertyCompany, "南通园林佳苑物业管理有限公司", "0513-85072345")
         .await?;
-    let estate = org::insert_estate(&mut demo.tx, community, "园林佳苑", &["园林小区"], Some("崇川区园林路"), Some(2008)).await?;
+    let estate =
+        org::insert_estate(&mut demo.tx, community, "园林佳苑", &["园林小区"], Some("崇川区园林路"), Some(2008))
+            .await?;
     let grid_names = ["和美网格", "园林第二网格", "园林第三网格"];
     let mut grids = Vec::new();
     for (g, name) in grid_names.iter().enumerate() {
         let grid = demo.node(Some(community), &format!("320602012005{:02}", g + 1), name, None, None).await?;
         let head = demo.person().await?;
-        let duties = if g == 0 { "网格党支部书记、环保巡查员：国控点周边巡查" } else { "统筹网格事务，督办诉求处置" };
+        let duties = if g == 0 {
+            "网格党支部书记、环保巡查员：国控点周边巡查"
+        } else {
+            "统筹网格事务，督办诉求处置"
+        };
         demo.role(NewRole::at_node(head, Role::GridHead, grid).title("网格长").duties(duties)).await?;
         let patrol = demo.person().await?;
-        demo.role(NewRole::at_node(patrol, Role::PartyMember, grid).title("党员巡查队员").duties("分片包干：垃圾堆放点围挡、覆盖、洒水")).await?;
+        demo.role(
+            NewRole::at_node(patrol, Role::PartyMember, grid)
+                .title("党员巡查队员")
+                .duties("分片包干：垃圾堆放点围挡、覆盖、洒水"),
+        )
+        .await?;
         grids.push((grid, format!("320602012005{:02}", g + 1)));
     }
     for n in 1..=24i64 {
@@ -347,15 +387,18 @@ async fn yuanlin(demo: &mut Demo, district: i64) -> Result<()> {
             },
         )
         .await?;
-        let unit_ids: Vec<(i64,)> = query("SELECT id FROM units WHERE building_id = $1")
-            .bind(building)
-            .fetch_all(&mut demo.tx)
-            .await?;
+        let unit_ids: Vec<(i64,)> =
+            query("SELECT id FROM units WHERE building_id = $1").bind(building).fetch_all(&mut demo.tx).await?;
         for (unit_id,) in unit_ids {
             org::insert_households(&mut demo.tx, unit_id, 11, 2).await?;
         }
         let member = demo.person().await?;
-        demo.role(NewRole::at_node(member, Role::MicroGridMember, micro).title("微网格员").duties(&format!("{n}幢居民联系、隐患排查"))).await?;
+        demo.role(
+            NewRole::at_node(member, Role::MicroGridMember, micro)
+                .title("微网格员")
+                .duties(&format!("{n}幢居民联系、隐患排查")),
+        )
+        .await?;
     }
     demo.place(
         PlaceKind::MonitoringPoint,
@@ -375,9 +418,8 @@ async fn yuanlin(demo: &mut Demo, district: i64) -> Result<()> {
         )
         .await?;
     }
-    let garage = demo
-        .organisation(community, OrganisationKind::Enterprise, "南通顺达汽车维修有限公司", "0513-85079999")
-        .await?;
+    let garage =
+        demo.organisation(community, OrganisationKind::Enterprise, "南通顺达汽车维修有限公司", "0513-85079999").await?;
     let place = NewPlace {
         kind: PlaceKind::EnterpriseSite,
         name: "顺达汽修喷漆车间".to_string(),

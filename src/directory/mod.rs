@@ -33,9 +33,13 @@ impl BuildingContext {
         let building = org_store::building_by_code(db, building_code).await?;
         let units = org_store::units_of(db, building.id).await?;
         let unit = match unit {
-            Some(n) => Some(units.iter().find(|u| u.number == n).cloned().ok_or_else(|| {
-                Error::not_found("unit", format!("{n} of building {building_code}"))
-            })?),
+            Some(n) => Some(
+                units
+                    .iter()
+                    .find(|u| u.number == n)
+                    .cloned()
+                    .ok_or_else(|| Error::not_found("unit", format!("{n} of building {building_code}")))?,
+            ),
             None => None,
         };
         let own_node_id = unit.as_ref().and_then(|u| u.node_id).unwrap_or(building.node_id);
@@ -50,12 +54,9 @@ impl BuildingContext {
         }
         role_nodes.sort_unstable();
         role_nodes.dedup();
-        let roles = people_store::publicised_at(
-            db,
-            &role_nodes,
-            &[Role::MicroGridMember, Role::GridHead, Role::PartyMember],
-        )
-        .await?;
+        let roles =
+            people_store::publicised_at(db, &role_nodes, &[Role::MicroGridMember, Role::GridHead, Role::PartyMember])
+                .await?;
 
         let property = match building.property_company_id {
             Some(id) => Some(org_store::organisation_by_id(db, id).await?),
@@ -64,15 +65,7 @@ impl BuildingContext {
         let ancestor_ids: Vec<i64> = ancestry.iter().map(|n| n.id).collect();
         let mut departments = org_store::departments_at(db, &ancestor_ids).await?;
         departments.sort_by_key(|d| std::cmp::Reverse(ancestor_ids.iter().position(|id| *id == d.node_id)));
-        Ok(BuildingContext {
-            building,
-            units,
-            unit,
-            ancestry,
-            property,
-            departments,
-            roles,
-        })
+        Ok(BuildingContext { building, units, unit, ancestry, property, departments, roles })
     }
 
     pub fn node_at(&self, level: Level) -> Option<&OrgNode> {
@@ -119,9 +112,7 @@ impl BuildingContext {
     }
 
     pub fn department(&self, kind: DepartmentKind) -> Option<&Organisation> {
-        self.departments
-            .iter()
-            .find(|d| d.department_kind.as_deref() == Some(kind.code()))
+        self.departments.iter().find(|d| d.department_kind.as_deref() == Some(kind.code()))
     }
 
     pub fn community_office(&self) -> Option<Office> {
@@ -225,10 +216,7 @@ pub struct NodeRef {
 
 impl From<&OrgNode> for NodeRef {
     fn from(n: &OrgNode) -> Self {
-        NodeRef {
-            code: n.code.clone(),
-            name: n.name.clone(),
-        }
+        NodeRef { code: n.code.clone(), name: n.name.clone() }
     }
 }
 
@@ -265,7 +253,7 @@ impl Responsible {
     /// The deadline as people say it: 2 小时, 3 天.
     pub fn deadline_zh(&self) -> String {
         let hours = self.deadline_hours;
-        if hours >= 24.0 && hours % 24.0 == 0.0 {
+        if hours > 72.0 && hours % 24.0 == 0.0 {
             format!("{} 天", hours / 24.0)
         } else if hours >= 1.0 {
             format!("{hours} 小时")
@@ -320,10 +308,10 @@ impl Directory {
             micro_grid_members: ctx.micro_grid_members().into_iter().cloned().collect(),
             grid_head: ctx.grid_head().cloned(),
             party_members: ctx.party_members().into_iter().cloned().collect(),
-            property: ctx.property.as_ref().map(|p| PropertyContact {
-                name: p.name.clone(),
-                service_phone: p.phone.clone(),
-            }),
+            property: ctx
+                .property
+                .as_ref()
+                .map(|p| PropertyContact { name: p.name.clone(), service_phone: p.phone.clone() }),
             community_office: ctx.community_office(),
             responsible: Responsibilities(responsible),
             places,

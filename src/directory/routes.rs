@@ -8,12 +8,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::Directory;
+use crate::org::{Building, search, store as org_store};
 use crate::error::{Error, Result};
 use crate::web::AppState;
 use crate::web::params::Params;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(home_page))
         .route("/api/v1/directory", get(directory_json))
         .route("/buildings/{code}", get(building_page))
 }
@@ -41,13 +43,43 @@ async fn building_page(State(state): State<AppState>, Path(code): Path<String>, 
     let page = async {
         let unit = params.integer("unit", 1, 99)?;
         let d = Directory::load(&state.db, &code, unit).await?;
-        BuildingPage { d }
-            .render()
-            .map_err(|e| Error::Internal(anyhow::anyhow!("rendering the building page: {e}")))
+        BuildingPage { d }.render().map_err(|e| Error::Internal(anyhow::anyhow!("rendering the building page: {e}")))
     };
     match page.await {
         Ok(html) => Html(html).into_response(),
         Err(err) => error_page(&err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    q: String,
+    buildings: Vec<Building>,
+    error: Option<String>,
+}
+
+/// The front page: find a building, then open its directory.
+async fn home_page(State(state): State<AppState>, params: Params) -> Response {
+    let q = match params.text("q", 100) {
+        Ok(q) => q.unwrap_or_default().to_string(),
+        Err(err) => return error_page(&err),
+    };
+    let mut page = HomePage { q, buildings: Vec::new(), error: None };
+    if !page.q.is_empty() {
+        let parsed = search::parse(&page.q);
+        if parsed.is_empty() {
+            page.error = Some("请输入小区名称、楼号或楼栋编码".to_string());
+        } else {
+            match org_store::search_buildings(&state.db, &parsed, 50).await {
+                Ok(found) => page.buildings = found,
+                Err(err) => return error_page(&err),
+            }
+        }
+    }
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => error_page(&Error::Internal(anyhow::anyhow!("rendering the home page: {e}"))),
     }
 }
 
@@ -64,11 +96,6 @@ pub fn error_page(err: &Error) -> Response {
             "服务器出错，请稍后再试".to_string()
         }
     };
-    let html = ErrorPage {
-        status: status.as_u16(),
-        message,
-    }
-    .render()
-    .unwrap_or_else(|_| "服务器出错".to_string());
+    let html = ErrorPage { status: status.as_u16(), message }.render().unwrap_or_else(|_| "服务器出错".to_string());
     (status, Html(html)).into_response()
 }

@@ -109,10 +109,7 @@ crate::db_row! {
 impl OrgNode {
     /// Ids from the root down to this node, inclusive.
     pub fn ancestry(&self) -> Vec<i64> {
-        self.path
-            .split('/')
-            .filter_map(|s| s.parse().ok())
-            .collect()
+        self.path.split('/').filter_map(|s| s.parse().ok()).collect()
     }
 
     /// Whether `other` lies in this node's subtree (itself included).

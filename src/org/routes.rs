@@ -38,11 +38,7 @@ async fn find_buildings(State(state): State<AppState>, params: Params) -> Result
     }
     let buildings = super::store::search_buildings(&state.db, &parsed, limit).await?;
     Ok(Json(BuildingList {
-        query: QueryEcho {
-            terms: parsed.terms,
-            number: parsed.number,
-            unit: parsed.unit,
-        },
+        query: QueryEcho { terms: parsed.terms, number: parsed.number, unit: parsed.unit },
         buildings,
     }))
 }

@@ -30,21 +30,16 @@ pub async fn insert_node(tx: &mut Tx, node: &NewNode, root_level: Option<Level>)
     let (level, parent_path) = match node.parent_id {
         Some(parent_id) => {
             let parent = node_by_id(&mut *tx, parent_id).await?;
-            let level = parent.level.child().ok_or_else(|| {
-                Error::invalid("parent", "a micro-grid is the lowest level and has no children")
-            })?;
+            let level = parent
+                .level
+                .child()
+                .ok_or_else(|| Error::invalid("parent", "a micro-grid is the lowest level and has no children"))?;
             if !node.code.starts_with(&parent.code) || node.code.len() <= parent.code.len() {
-                return Err(Error::invalid(
-                    "code",
-                    format!("must extend the parent's code {}", parent.code),
-                ));
+                return Err(Error::invalid("code", format!("must extend the parent's code {}", parent.code)));
             }
             (level, parent.path)
         }
-        None => (
-            root_level.ok_or_else(|| Error::invalid("parent", "required below the top level"))?,
-            "/".to_string(),
-        ),
+        None => (root_level.ok_or_else(|| Error::invalid("parent", "required below the top level"))?, "/".to_string()),
     };
     let id: i64 = query(
         "INSERT INTO org_nodes (code, parent_id, level, name, path, lat, lng, boundary, office_phone, office_address, created_at)
@@ -63,11 +58,7 @@ pub async fn insert_node(tx: &mut Tx, node: &NewNode, root_level: Option<Level>)
     .scalar(&mut *tx)
     .await?;
     let path = format!("{parent_path}{id}/");
-    query("UPDATE org_nodes SET path = $1 WHERE id = $2")
-        .bind(&path)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    query("UPDATE org_nodes SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *tx).await?;
     node_by_id(tx, id).await
 }
 
@@ -92,11 +83,7 @@ pub async fn node_by_id<'a>(on: impl Into<crate::db::On<'a>>, id: i64) -> Result
 
 pub async fn node_by_code(db: &Db, code: &str) -> Result<OrgNode> {
     let sql = format!("SELECT {NODE_COLUMNS} FROM org_nodes WHERE code = $1");
-    query_dyn(sql)
-        .bind(code)
-        .fetch_optional(db)
-        .await?
-        .ok_or_else(|| Error::not_found("organisation node", code))
+    query_dyn(sql).bind(code).fetch_optional(db).await?.ok_or_else(|| Error::not_found("organisation node", code))
 }
 
 /// The nodes with these ids, in no particular order.
@@ -104,10 +91,7 @@ pub async fn nodes_by_ids(db: &Db, ids: &[i64]) -> Result<Vec<OrgNode>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {NODE_COLUMNS} FROM org_nodes WHERE id IN ({})",
-        placeholders(1, ids.len())
-    );
+    let sql = format!("SELECT {NODE_COLUMNS} FROM org_nodes WHERE id IN ({})", placeholders(1, ids.len()));
     Ok(query_dyn(sql).bind_all(ids.iter().copied()).fetch_all(db).await?)
 }
 
@@ -119,10 +103,7 @@ pub async fn children(db: &Db, parent_id: i64) -> Result<Vec<OrgNode>> {
 
 /// `$start, $start+1, …` for `count` values.
 pub fn placeholders(start: usize, count: usize) -> String {
-    (start..start + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (start..start + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 #[derive(Debug, Clone, Default)]
@@ -237,16 +218,8 @@ pub async fn insert_building(tx: &mut Tx, b: &NewBuilding) -> Result<i64> {
         return Err(Error::invalid("node_id", "a building belongs to a grid or a micro-grid"));
     }
     let name = format!("{estate}{number}栋");
-    let search_text = [
-        street.unwrap_or_default(),
-        community,
-        estate,
-        aliases,
-        name.clone(),
-        b.code.clone(),
-    ]
-    .join(" ")
-    .to_lowercase();
+    let search_text =
+        [street.unwrap_or_default(), community, estate, aliases, name.clone(), b.code.clone()].join(" ").to_lowercase();
     let id: i64 = query(
         "INSERT INTO buildings (code, estate_id, node_id, number, name, floors, lat, lng, property_company_id, search_text, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -294,16 +267,13 @@ pub async fn set_unit_node(tx: &mut Tx, building_id: i64, unit: i64, node_id: i6
 pub async fn insert_households(tx: &mut Tx, unit_id: i64, floors: i64, rooms_per_floor: i64) -> Result<()> {
     // One multi-row statement per unit: a city's worth of households loads in
     // seconds on PostgreSQL too.
-    let rows: Vec<(String, i64)> = (1..=floors)
-        .flat_map(|f| (1..=rooms_per_floor).map(move |r| (format!("{f}{r:02}"), f)))
-        .collect();
+    let rows: Vec<(String, i64)> =
+        (1..=floors).flat_map(|f| (1..=rooms_per_floor).map(move |r| (format!("{f}{r:02}"), f))).collect();
     if rows.is_empty() {
         return Ok(());
     }
-    let values = (0..rows.len())
-        .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values =
+        (0..rows.len()).map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>().join(", ");
     let mut q = query_dyn(format!("INSERT INTO households (unit_id, room, floor) VALUES {values}")).bind(unit_id);
     for (room, floor) in rows {
         q = q.bind(room).bind(floor);
@@ -312,7 +282,8 @@ pub async fn insert_households(tx: &mut Tx, unit_id: i64, floors: i64, rooms_per
     Ok(())
 }
 
-const BUILDING_SELECT: &str = "SELECT b.id, b.code, b.name, b.number, b.floors, b.lat, b.lng, b.estate_id, e.name AS estate,
+const BUILDING_SELECT: &str =
+    "SELECT b.id, b.code, b.name, b.number, b.floors, b.lat, b.lng, b.estate_id, e.name AS estate,
         b.node_id, e.community_id, c.name AS community, c.code AS community_code, b.property_company_id
     FROM buildings b
     JOIN estates e ON e.id = b.estate_id
@@ -350,10 +321,7 @@ pub async fn search_buildings(db: &Db, q: &super::search::BuildingQuery, limit: 
         sql.push_str(&format!(" AND b.search_text LIKE ${} ESCAPE '\\'", args.len()));
     }
     args.push(limit.into());
-    sql.push_str(&format!(
-        " ORDER BY e.name, LENGTH(b.number), b.number LIMIT ${}",
-        args.len()
-    ));
+    sql.push_str(&format!(" ORDER BY e.name, LENGTH(b.number), b.number LIMIT ${}", args.len()));
     Ok(query_dyn(sql).bind_all(args).fetch_all(db).await?)
 }
 

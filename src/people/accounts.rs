@@ -26,8 +26,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// Gives a person a sign-in. `password_hash` comes from [`hash_password`].
 pub async fn create_account(tx: &mut Tx, person_id: i64, username: &str, password_hash: &str) -> Result<i64> {
-    let valid = (3..=32).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let valid =
+        (3..=32).contains(&username.len()) && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if !valid {
         return Err(Error::invalid("username", "3 to 32 letters, digits, '.', '_' or '-'"));
     }

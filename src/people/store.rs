@@ -59,11 +59,7 @@ impl NewRole {
     }
 
     pub fn in_organisation(person_id: i64, role: Role, organisation_id: i64) -> NewRole {
-        NewRole {
-            organisation_id: Some(organisation_id),
-            node_id: None,
-            ..NewRole::at_node(person_id, role, 0)
-        }
+        NewRole { organisation_id: Some(organisation_id), node_id: None, ..NewRole::at_node(person_id, role, 0) }
     }
 
     pub fn duties(mut self, duties: &str) -> NewRole {
@@ -81,9 +77,9 @@ impl NewRole {
 pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
     match r.role.scope_rule() {
         ScopeRule::Node(levels) => {
-            let node_id = r
-                .node_id
-                .ok_or_else(|| Error::invalid("node_id", format!("a {} role is scoped to an organisation node", r.role)))?;
+            let node_id = r.node_id.ok_or_else(|| {
+                Error::invalid("node_id", format!("a {} role is scoped to an organisation node", r.role))
+            })?;
             let node = crate::org::store::node_by_id(&mut *tx, node_id).await?;
             if !levels.contains(&node.level) {
                 let allowed: Vec<_> = levels.iter().map(|l| l.code()).collect();
@@ -97,14 +93,15 @@ pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
             let org_id = r
                 .organisation_id
                 .ok_or_else(|| Error::invalid("organisation_id", format!("a {} belongs to a {kind}", r.role)))?;
-            let actual: Option<(String,)> = query("SELECT kind FROM organisations WHERE id = $1")
-                .bind(org_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let actual: Option<(String,)> =
+                query("SELECT kind FROM organisations WHERE id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
             match actual {
                 Some((k,)) if k == kind.code() => {}
                 Some((k,)) => {
-                    return Err(Error::invalid("organisation_id", format!("a {} belongs to a {kind}, not a {k}", r.role)));
+                    return Err(Error::invalid(
+                        "organisation_id",
+                        format!("a {} belongs to a {kind}, not a {k}", r.role),
+                    ));
                 }
                 None => return Err(Error::not_found("organisation", org_id.to_string())),
             }
@@ -168,10 +165,7 @@ pub async fn publicised_at(db: &Db, node_ids: &[i64], roles: &[Role]) -> Result<
         placeholders(1, node_ids.len()),
         placeholders(node_ids.len() + 1, roles.len()),
     );
-    let rows: Vec<PublicRoleRow> = query_dyn(sql)
-        .bind_all(node_ids.iter().copied())
-        .bind_all(roles.iter().copied())
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<PublicRoleRow> =
+        query_dyn(sql).bind_all(node_ids.iter().copied()).bind_all(roles.iter().copied()).fetch_all(db).await?;
     Ok(rows.into_iter().map(PublicRole::from).collect())
 }

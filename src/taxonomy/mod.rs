@@ -104,11 +104,7 @@ pub struct Category {
 impl Category {
     /// The handlers for a report of this category.
     pub fn handlers_for(&self, urgent: bool) -> &'static [Handler] {
-        if urgent && !self.urgent_handlers.is_empty() {
-            self.urgent_handlers
-        } else {
-            self.handlers
-        }
+        if urgent && !self.urgent_handlers.is_empty() { self.urgent_handlers } else { self.handlers }
     }
 }
 
@@ -116,11 +112,7 @@ const H: u32 = 60;
 const D: u32 = 24 * H;
 
 const fn within(resolve_minutes: u32) -> Deadlines {
-    Deadlines {
-        resolve_minutes,
-        urgent_minutes: None,
-        response_minutes: None,
-    }
+    Deadlines { resolve_minutes, urgent_minutes: None, response_minutes: None }
 }
 
 use DepartmentKind as Dept;
@@ -144,11 +136,7 @@ pub static CATEGORIES: &[Category] = &[
         keywords: &["飞线充电", "电瓶车进楼", "私自封门", "楼道堆物", "消防通道", "灭火器", "液化气罐"],
         handlers: &[GridHead, Department(Dept::Enforcement)],
         urgent_handlers: &[],
-        deadlines: Deadlines {
-            resolve_minutes: 72 * H,
-            urgent_minutes: None,
-            response_minutes: Some(2 * H),
-        },
+        deadlines: Deadlines { resolve_minutes: 72 * H, urgent_minutes: None, response_minutes: Some(2 * H) },
     },
     Category {
         code: "building_safety",
@@ -184,11 +172,7 @@ pub static CATEGORIES: &[Category] = &[
         keywords: &["电梯坏", "困人", "按钮失灵"],
         handlers: &[Property],
         urgent_handlers: &[],
-        deadlines: Deadlines {
-            resolve_minutes: 4 * H,
-            urgent_minutes: Some(30),
-            response_minutes: None,
-        },
+        deadlines: Deadlines { resolve_minutes: 4 * H, urgent_minutes: Some(30), response_minutes: None },
     },
     Category {
         code: "sanitation",
@@ -314,11 +298,7 @@ pub static CATEGORIES: &[Category] = &[
         keywords: &["独居老人", "养老", "低保"],
         handlers: &[Community],
         urgent_handlers: &[],
-        deadlines: Deadlines {
-            resolve_minutes: 24 * H,
-            urgent_minutes: Some(H),
-            response_minutes: None,
-        },
+        deadlines: Deadlines { resolve_minutes: 24 * H, urgent_minutes: Some(H), response_minutes: None },
     },
     Category {
         code: "suggestion",

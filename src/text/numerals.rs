@@ -8,18 +8,11 @@ pub fn parse_number(s: &str) -> Option<u32> {
         return None;
     }
     if s.chars().all(|c| c.is_ascii_digit() || is_fullwidth_digit(c)) {
-        return s
-            .chars()
-            .map(ascii_digit)
-            .collect::<String>()
-            .parse()
-            .ok();
+        return s.chars().map(ascii_digit).collect::<String>().parse().ok();
     }
     if s.chars().all(|c| digit_value(c).is_some()) {
         // Positional: 一〇二 = 102.
-        return s.chars().try_fold(0u32, |acc, c| {
-            acc.checked_mul(10)?.checked_add(digit_value(c)?)
-        });
+        return s.chars().try_fold(0u32, |acc, c| acc.checked_mul(10)?.checked_add(digit_value(c)?));
     }
     parse_with_units(s)
 }
@@ -34,11 +27,7 @@ fn is_fullwidth_digit(c: char) -> bool {
 }
 
 fn ascii_digit(c: char) -> char {
-    if is_fullwidth_digit(c) {
-        char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c)
-    } else {
-        c
-    }
+    if is_fullwidth_digit(c) { char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c) } else { c }
 }
 
 fn digit_value(c: char) -> Option<u32> {

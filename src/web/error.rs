@@ -53,14 +53,7 @@ impl IntoResponse for Error {
             Error::Conflict(_) => ("conflict", None),
             Error::Db(_) | Error::Internal(_) => ("internal", None),
         };
-        let body = Body {
-            error: Detail {
-                status: status.as_u16(),
-                code,
-                message: self.public_message(),
-                field,
-            },
-        };
+        let body = Body { error: Detail { status: status.as_u16(), code, message: self.public_message(), field } };
         (status, Json(body)).into_response()
     }
 }

@@ -14,20 +14,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        let RawQuery(raw) = RawQuery::from_request_parts(parts, state)
-            .await
-            .unwrap_or(RawQuery(None));
+        let RawQuery(raw) = RawQuery::from_request_parts(parts, state).await.unwrap_or(RawQuery(None));
         Ok(Params::parse(raw.as_deref().unwrap_or("")))
     }
 }
 
 impl Params {
     pub fn parse(raw: &str) -> Params {
-        Params(
-            form_urlencoded::parse(raw.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+        Params(form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
     }
 
     /// The value of `name`, trimmed; an empty value counts as absent.

@@ -1,0 +1,11 @@
+//! The integration tests: one binary, each test with its own server on port 0
+//! and its own database. Storage-touching tests run on SQLite and, when
+//! `LINLI_TEST_POSTGRES_URL` is set, on PostgreSQL too.
+
+mod helpers;
+
+mod directory;
+mod durability;
+mod lifecycle;
+mod schema;
+mod search;
