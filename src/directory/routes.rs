@@ -8,8 +8,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::Directory;
-use crate::org::{Building, search, store as org_store};
 use crate::error::{Error, Result};
+use crate::org::{Building, search, store as org_store};
 use crate::web::AppState;
 use crate::web::params::Params;
 
