@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, AssertSqlSafe};
+use sqlx::{Arguments, AssertSqlSafe, Encode, Type};
 
 use super::row::DbRow;
 use super::{Db, DbError, Tx};
@@ -177,22 +177,24 @@ impl Query {
 }
 
 fn sqlite_args(values: Vec<Value>) -> Result<SqliteArguments, DbError> {
-    let mut args = SqliteArguments::default();
-    for value in values {
-        let added = match value {
-            Value::Int(v) => args.add(v),
-            Value::Float(v) => args.add(v),
-            Value::Text(v) => args.add(v),
-            Value::Bool(v) => args.add(v),
-            Value::Bytes(v) => args.add(v),
-        };
-        added.map_err(|e| DbError::Other(sqlx::Error::Encode(e)))?;
-    }
-    Ok(args)
+    encode(values)
 }
 
 fn pg_args(values: Vec<Value>) -> Result<PgArguments, DbError> {
-    let mut args = PgArguments::default();
+    encode(values)
+}
+
+/// Binds every value into the argument buffer of one engine.
+fn encode<A>(values: Vec<Value>) -> Result<A, DbError>
+where
+    A: Arguments,
+    for<'q> Option<i64>: Encode<'q, A::Database> + Type<A::Database>,
+    for<'q> Option<f64>: Encode<'q, A::Database> + Type<A::Database>,
+    for<'q> Option<String>: Encode<'q, A::Database> + Type<A::Database>,
+    for<'q> Option<bool>: Encode<'q, A::Database> + Type<A::Database>,
+    for<'q> Option<Vec<u8>>: Encode<'q, A::Database> + Type<A::Database>,
+{
+    let mut args = A::default();
     for value in values {
         let added = match value {
             Value::Int(v) => args.add(v),
