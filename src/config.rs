@@ -32,6 +32,53 @@ pub struct ServeArgs {
     /// Defaults to http://LISTEN.
     #[arg(long, env = "LINLI_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+
+    #[command(flatten)]
+    pub cases: CaseSettings,
+}
+
+/// How cases are handled.
+#[derive(Debug, Clone, Args)]
+pub struct CaseSettings {
+    /// Register and dispatch a located, categorised report at once unless it
+    /// looks like a duplicate (`false`: staff register every report by hand).
+    #[arg(long, env = "LINLI_AUTO_DISPATCH", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub auto_dispatch: bool,
+
+    /// A report of the same category at the same building within this many
+    /// hours of an open case is flagged as a likely duplicate.
+    #[arg(long, env = "LINLI_DUPLICATE_WINDOW_HOURS", default_value_t = 48, global = true)]
+    pub duplicate_window_hours: u32,
+
+    /// …or within this many metres of it, for reports located by coordinates.
+    #[arg(long, env = "LINLI_DUPLICATE_DISTANCE_M", default_value_t = 50.0, global = true)]
+    pub duplicate_distance_m: f64,
+
+    /// Whether suspended (缓办) cases leave the denominators of the indicators.
+    #[arg(long, env = "LINLI_SUSPENDED_LEAVE_DENOMINATOR", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub suspended_leave_denominator: bool,
+
+    /// How often the background worker looks for due timers and unsent
+    /// notifications, in milliseconds.
+    #[arg(long, env = "LINLI_WORKER_INTERVAL_MS", default_value_t = 1000, global = true)]
+    pub worker_interval_ms: u64,
+
+    /// Largest accepted photo upload, in bytes.
+    #[arg(long, env = "LINLI_MAX_UPLOAD_BYTES", default_value_t = 10 * 1024 * 1024, global = true)]
+    pub max_upload_bytes: usize,
+}
+
+impl Default for CaseSettings {
+    fn default() -> Self {
+        CaseSettings {
+            auto_dispatch: true,
+            duplicate_window_hours: 48,
+            duplicate_distance_m: 50.0,
+            suspended_leave_denominator: true,
+            worker_interval_ms: 1000,
+            max_upload_bytes: 10 * 1024 * 1024,
+        }
+    }
 }
 
 /// Everything the server is built from. Tests construct it directly.
@@ -42,6 +89,7 @@ pub struct Config {
     /// Load the demo data when the database is empty.
     pub load_demo: bool,
     pub public_url: Option<String>,
+    pub cases: CaseSettings,
 }
 
 impl Config {
@@ -51,12 +99,19 @@ impl Config {
             db_max_connections: db.db_max_connections,
             load_demo: !serve.no_demo,
             public_url: serve.public_url.clone(),
+            cases: serve.cases.clone(),
         }
     }
 
     /// A configuration for a database URL with every other setting at its default.
     pub fn for_database(database_url: &str) -> Config {
-        Config { database_url: database_url.to_string(), db_max_connections: 16, load_demo: true, public_url: None }
+        Config {
+            database_url: database_url.to_string(),
+            db_max_connections: 16,
+            load_demo: true,
+            public_url: None,
+            cases: CaseSettings::default(),
+        }
     }
 
     pub fn pool_settings(&self) -> crate::db::PoolSettings {

@@ -15,6 +15,18 @@ pub enum Error {
     /// The request clashes with what is stored (duplicate, wrong state).
     #[error("{0}")]
     Conflict(String),
+    /// No valid credentials were given where they are needed.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A body or upload over its size limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A case action that its workflow does not allow from where it stands.
+    #[error("cannot {} a case that is {}", .0.action, .0.from)]
+    IllegalTransition(crate::cases::workflow::Illegal),
     #[error(transparent)]
     Db(DbError),
     #[error(transparent)]

@@ -88,6 +88,40 @@ pub fn mask_id_number(id: &str) -> String {
     mask_keep(&chars, 4, 4)
 }
 
+/// Masks personal numbers that people type into free text (descriptions,
+/// chat messages): 11-digit mobiles and 18-character ID numbers.
+pub fn mask_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_digit() || (j - i == 17 && matches!(chars[j], 'X' | 'x'))) {
+                j += 1;
+            }
+            let run = &chars[i..j];
+            let ends_clean = chars.get(j).is_none_or(|c| !c.is_ascii_alphanumeric());
+            if ends_clean && run.len() == 11 && run[0] == '1' {
+                out.push_str(&mask_keep(run, 3, 4));
+                i = j;
+                continue;
+            }
+            if ends_clean && run.len() == 18 {
+                out.push_str(&mask_keep(run, 4, 4));
+                i = j;
+                continue;
+            }
+            out.extend(run);
+            i = j;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 fn mask_keep(chars: &[char], head: usize, tail: usize) -> String {
     if chars.len() <= head + tail {
         return "*".repeat(chars.len());
@@ -121,6 +155,15 @@ mod tests {
     #[test]
     fn masks_id_numbers() {
         assert_eq!(mask_id_number("320602199001011234"), "3206**********1234");
+    }
+
+    #[test]
+    fn masks_numbers_inside_text() {
+        assert_eq!(mask_text("电话13812341234找我"), "电话138****1234找我");
+        assert_eq!(mask_text("身份证32060219900101123X"), "身份证3206**********123X");
+        // Building codes, rooms and short numbers stay.
+        assert_eq!(mask_text("98栋302室 32060201100301098"), "98栋302室 32060201100301098");
+        assert_eq!(mask_text("No. 1381234123"), "No. 1381234123");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::time::Clock;
 use crate::web::{self, AppState};
 
 /// A server ready to run: database open and migrated, socket bound.
@@ -18,17 +19,28 @@ pub struct Server {
     state: AppState,
 }
 
+/// Everything `Server::build` needs besides the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// The clock: tests move it forward to let deadlines pass.
+    pub clock: Clock,
+}
+
 impl Server {
     /// Opens the database, applies migrations, loads the demo data into an
     /// empty database if configured, and takes the listener to serve on.
     pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
+        Server::build_with(config, listener, Environment::default()).await
+    }
+
+    pub async fn build_with(config: Config, listener: TcpListener, env: Environment) -> anyhow::Result<Server> {
         let db = open_database(&config).await?;
         if config.load_demo && crate::demo::is_empty(&db).await? {
             let started = std::time::Instant::now();
             crate::demo::load(&db).await.context("loading the demo data")?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo data loaded");
         }
-        let state = AppState { db, config: Arc::new(config) };
+        let state = AppState { db, config: Arc::new(config), clock: env.clock };
         Ok(Server { listener, state })
     }
 
@@ -38,6 +50,10 @@ impl Server {
 
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests

@@ -8,6 +8,51 @@ pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
+/// The application's notion of "now". Production reads the system clock;
+/// tests shift it forward to let deadlines pass without waiting.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        now_ms() + self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and every clone of it) forward.
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A clock running `offset_ms` ahead of the system clock.
+    pub fn with_offset(offset_ms: i64) -> Clock {
+        let clock = Clock::default();
+        clock.advance(offset_ms);
+        clock
+    }
+}
+
+/// Parses an ISO 8601 / RFC 3339 date-time (`2024-06-04T18:30:00+08:00`,
+/// `2024-06-04T10:30:00Z`) or a plain date (`2024-06-04`, read as midnight
+/// China Standard Time) into epoch milliseconds.
+pub fn parse_datetime(s: &str) -> Option<i64> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.timestamp_millis());
+    }
+    let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    cst().from_local_datetime(&midnight).single().map(|dt| dt.timestamp_millis())
+}
+
 /// China Standard Time.
 pub fn cst() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
@@ -26,6 +71,22 @@ pub fn to_cst(ms: i64) -> DateTime<FixedOffset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_what_clients_send() {
+        assert_eq!(parse_datetime("2024-06-04T18:30:00+08:00"), Some(1_717_497_000_000));
+        assert_eq!(parse_datetime("2024-06-04T10:30:00Z"), Some(1_717_497_000_000));
+        assert_eq!(parse_datetime("2024-06-04"), Some(1_717_430_400_000));
+        assert_eq!(parse_datetime("June 4"), None);
+    }
+
+    #[test]
+    fn a_clock_moves_forward_for_all_its_clones() {
+        let clock = Clock::system();
+        let clone = clock.clone();
+        clock.advance(3_600_000);
+        assert!(clone.now_ms() >= now_ms() + 3_599_000);
+    }
 
     #[test]
     fn formats_in_china_standard_time() {

@@ -23,6 +23,18 @@ pub const DEMO_PASSWORD: &str = "linli-demo-2024";
 pub const DISTRICT_CODE: &str = "320602";
 /// 越江新村 98栋, where the seed's stairwell light went out.
 pub const BUILDING_98: &str = "32060201100301098";
+/// The demo Open311 client's API key (README, "Open311").
+pub const OPEN311_DEMO_KEY: &str = "linli-demo-key";
+
+/// Where demo building `n` of an estate stands: a grid of ten by ten plots
+/// about 40 m apart, starting at the estate's south-west corner.
+fn plot(origin: (f64, f64), n: i64) -> (f64, f64) {
+    let (row, col) = ((n - 1) / 10, (n - 1) % 10);
+    (origin.0 + row as f64 * 0.00036, origin.1 + col as f64 * 0.00042)
+}
+
+const YUEJIANG_ORIGIN: (f64, f64) = (32.0010, 120.8650);
+const YUANLIN_ORIGIN: (f64, f64) = (31.9750, 120.8800);
 
 /// Whether the database holds no organisation tree at all.
 pub async fn is_empty(db: &Db) -> Result<bool> {
@@ -47,6 +59,8 @@ pub async fn load(db: &Db) -> Result<()> {
     demo.department(district, DepartmentKind::GasUtility, "崇川燃气抢修中心", "0513-85050002").await?;
     yuejiang(&mut demo, district).await?;
     yuanlin(&mut demo, district).await?;
+    let now = crate::time::now_ms();
+    crate::open311::create_client(&mut demo.tx, "linli 演示客户端", OPEN311_DEMO_KEY, now).await?;
     Ok(demo.tx.commit().await?)
 }
 
@@ -249,9 +263,10 @@ async fn yuejiang(demo: &mut Demo, district: i64) -> Result<()> {
                 node_id: micro,
                 number: n.to_string(),
                 floors: Some(6),
+                lat: Some(plot(YUEJIANG_ORIGIN, n).0),
+                lng: Some(plot(YUEJIANG_ORIGIN, n).1),
                 property_company_id: Some(property),
                 units,
-                ..Default::default()
             },
         )
         .await?;
@@ -381,9 +396,10 @@ async fn yuanlin(demo: &mut Demo, district: i64) -> Result<()> {
                 node_id: micro,
                 number: n.to_string(),
                 floors: Some(11),
+                lat: Some(plot(YUANLIN_ORIGIN, n).0),
+                lng: Some(plot(YUANLIN_ORIGIN, n).1),
                 property_company_id: Some(property),
                 units: 2,
-                ..Default::default()
             },
         )
         .await?;

@@ -20,6 +20,9 @@ struct Detail<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    /// For an illegal transition: what may be done instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed: Option<Vec<crate::cases::workflow::Action>>,
 }
 
 impl Error {
@@ -27,7 +30,10 @@ impl Error {
         match self {
             Error::Invalid { .. } => StatusCode::BAD_REQUEST,
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
-            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Conflict(_) | Error::IllegalTransition(_) => StatusCode::CONFLICT,
+            Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -51,9 +57,18 @@ impl IntoResponse for Error {
             Error::Invalid { field, .. } => ("invalid_parameter", Some(field.as_str())),
             Error::NotFound { .. } => ("not_found", None),
             Error::Conflict(_) => ("conflict", None),
+            Error::IllegalTransition(_) => ("illegal_transition", None),
+            Error::Unauthenticated(_) => ("unauthenticated", None),
+            Error::Forbidden(_) => ("forbidden", None),
+            Error::TooLarge(_) => ("too_large", None),
             Error::Db(_) | Error::Internal(_) => ("internal", None),
         };
-        let body = Body { error: Detail { status: status.as_u16(), code, message: self.public_message(), field } };
+        let allowed = match &self {
+            Error::IllegalTransition(illegal) => Some(illegal.allowed.clone()),
+            _ => None,
+        };
+        let body =
+            Body { error: Detail { status: status.as_u16(), code, message: self.public_message(), field, allowed } };
         (status, Json(body)).into_response()
     }
 }

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use linli::config::Config;
 use linli::db::Db;
-use linli::server::Server;
+use linli::server::{Environment, Server};
+use linli::time::Clock;
+use linli::web::AppState;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -119,6 +121,9 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: Db,
+    pub state: AppState,
+    /// The server's clock: advance it to let deadlines pass.
+    pub clock: Clock,
     pub database: TestDb,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -134,18 +139,37 @@ impl TestApp {
 
     /// Starts a server on an existing database (e.g. to restart one).
     pub async fn start(database: TestDb, load_demo: bool) -> TestApp {
+        TestApp::start_with_clock(database, load_demo, Clock::system()).await
+    }
+
+    /// Starts a server whose clock may run ahead of the real one. Its
+    /// background worker is slowed to a crawl: tests run passes themselves
+    /// with [`TestApp::run_workers`], so what fires when is deterministic.
+    pub async fn start_with_clock(database: TestDb, load_demo: bool, clock: Clock) -> TestApp {
         let mut config = Config::for_database(&database.url);
         config.load_demo = load_demo;
         config.db_max_connections = 4;
+        config.cases.worker_interval_ms = 3_600_000;
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        let server = Server::build(config, listener).await.expect("build the server");
+        let env = Environment { clock: clock.clone() };
+        let server = Server::build_with(config, listener, env).await.expect("build the server");
         let base = format!("http://{}", server.local_addr());
         let db = server.db().clone();
+        let state = server.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(server.run_until(async {
             let _ = rx.await;
         }));
-        TestApp { base, client: reqwest::Client::new(), db, database, shutdown: Some(tx), handle: Some(handle) }
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            db,
+            state,
+            clock,
+            database,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
     }
 
     /// Shuts the server down gracefully and hands back its database.
@@ -172,6 +196,66 @@ impl TestApp {
         let text = resp.text().await.expect("body");
         let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"));
         (status, json)
+    }
+
+    /// Runs one pass of the background worker: due timers, then notifications.
+    pub async fn run_workers(&self) -> (usize, usize) {
+        linli::workers::run_once(&self.state).await.expect("worker pass")
+    }
+
+    /// Signs a demo account in and returns its API token.
+    pub async fn login(&self, username: &str) -> String {
+        let (status, body) = self
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/auth/token",
+                None,
+                &serde_json::json!({"username": username, "password": linli::demo::DEMO_PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, 201, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Sends JSON (optionally as a signed-in user) and parses the JSON reply.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self.client.request(method, self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"))
+        };
+        (status, json)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        self.send_json(reqwest::Method::POST, path, token, body).await
+    }
+
+    /// GETs JSON as a signed-in user.
+    pub async fn get_as(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let resp = self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}")))
+    }
+
+    /// POSTs a form (Open311) and returns the status and raw body.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let resp = self.client.post(self.url(path)).form(form).send().await.expect("request");
+        (resp.status().as_u16(), resp.text().await.expect("body"))
     }
 
     pub async fn get_text(&self, path: &str) -> (u16, String) {

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod cases;
 mod directory;
 mod durability;
 mod lifecycle;

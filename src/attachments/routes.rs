@@ -1,0 +1,90 @@
+//! `POST /api/v1/attachments` (multipart upload of one photo),
+//! `GET /attachments/{sha256}` and `GET /attachments/{sha256}/thumbnail`.
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use super::Blob;
+use crate::db::query;
+use crate::error::{Error, Result};
+use crate::web::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        // The size limit is enforced while streaming, from the settings.
+        .route("/api/v1/attachments", post(upload).layer(DefaultBodyLimit::disable()))
+        .route("/attachments/{sha}", get(original))
+        .route("/attachments/{sha}/thumbnail", get(thumbnail))
+}
+
+async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> Result<(StatusCode, Json<Blob>)> {
+    let limit = state.config.cases.max_upload_bytes;
+    let mut bytes: Option<Vec<u8>> = None;
+    while let Some(mut field) =
+        multipart.next_field().await.map_err(|e| Error::invalid("file", format!("malformed multipart body: {e}")))?
+    {
+        if !matches!(field.name(), Some("file" | "photo" | "media")) {
+            continue;
+        }
+        let mut buf = Vec::new();
+        while let Some(chunk) =
+            field.chunk().await.map_err(|e| Error::invalid("file", format!("upload interrupted: {e}")))?
+        {
+            if buf.len() + chunk.len() > limit {
+                return Err(Error::TooLarge(format!("file: larger than the limit of {limit} bytes")));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        bytes = Some(buf);
+        break;
+    }
+    let bytes = bytes.ok_or_else(|| Error::invalid("file", "send the photo in a multipart field named `file`"))?;
+    if bytes.is_empty() {
+        return Err(Error::invalid("file", "is empty"));
+    }
+    let (bytes, prepared) = tokio::task::spawn_blocking(move || super::prepare(&bytes).map(|p| (bytes, p)))
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("image task failed: {e}")))??;
+    let blob = super::store(&state.db, bytes, &prepared, state.clock.now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(blob)))
+}
+
+fn valid_sha(sha: &str) -> Result<()> {
+    if sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(Error::invalid("sha256", "must be 64 lowercase hex digits"))
+    }
+}
+
+async fn original(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response> {
+    valid_sha(&sha)?;
+    let row: Option<(String, Vec<u8>)> =
+        query("SELECT content_type, data FROM blobs WHERE sha256 = $1").bind(&sha).fetch_optional(&state.db).await?;
+    let (content_type, data) = row.ok_or_else(|| Error::not_found("attachment", sha.clone()))?;
+    Ok(image_response(content_type, data))
+}
+
+async fn thumbnail(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response> {
+    valid_sha(&sha)?;
+    let row: Option<(Option<Vec<u8>>,)> =
+        query("SELECT thumbnail FROM blobs WHERE sha256 = $1").bind(&sha).fetch_optional(&state.db).await?;
+    let data = row.and_then(|r| r.0).ok_or_else(|| Error::not_found("thumbnail", sha.clone()))?;
+    Ok(image_response("image/jpeg".to_string(), data))
+}
+
+fn image_response(content_type: String, data: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            // Content-addressed: the bytes behind a hash never change.
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable".to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        data,
+    )
+        .into_response()
+}

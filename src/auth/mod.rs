@@ -1,0 +1,162 @@
+//! Who is asking: a signed-in person with their role grants, an Open311
+//! client, linli itself, or the anonymous public.
+
+pub mod routes;
+pub mod secret;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::Serialize;
+
+use crate::db::{Db, query};
+use crate::error::{Error, Result};
+use crate::people::Role;
+use crate::web::AppState;
+
+/// One role a person holds, with its scope resolved for checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grant {
+    pub role: Role,
+    pub node_id: Option<i64>,
+    /// The scope node's materialised path: the grant covers every node whose
+    /// path starts with it.
+    #[serde(skip)]
+    pub node_path: Option<String>,
+    pub organisation_id: Option<i64>,
+}
+
+impl Grant {
+    /// Whether a node (by path) lies in this grant's subtree.
+    pub fn covers(&self, path: &str) -> bool {
+        self.node_path.as_deref().is_some_and(|scope| path.starts_with(scope))
+    }
+}
+
+/// A signed-in person.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonActor {
+    pub person_id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub grants: Vec<Grant>,
+}
+
+impl PersonActor {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// Grants of any of `roles` whose subtree holds `path`.
+    pub fn covers(&self, roles: &[Role], path: &str) -> bool {
+        self.grants.iter().any(|g| roles.contains(&g.role) && g.covers(path))
+    }
+
+    /// Whether the person holds `role` in organisation `org`.
+    pub fn in_organisation(&self, role: Role, org: Option<i64>) -> bool {
+        org.is_some() && self.grants.iter().any(|g| g.role == role && g.organisation_id == org)
+    }
+}
+
+/// The party behind a request or an event.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Anonymous,
+    Person(PersonActor),
+    ApiClient {
+        id: i64,
+        name: String,
+    },
+    /// Someone holding a case's follow token (given to its reporter when it
+    /// was filed): may follow, confirm and rate that one case.
+    CaseReporter {
+        case_id: i64,
+    },
+    /// linli itself: timers, automatic dispatch.
+    System,
+}
+
+impl Actor {
+    /// How the actor is named in a case's history.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Anonymous => "居民（匿名）".to_string(),
+            Actor::Person(p) => p.name.clone(),
+            Actor::ApiClient { name, .. } => format!("Open311: {name}"),
+            Actor::CaseReporter { .. } => "报告人".to_string(),
+            Actor::System => "系统".to_string(),
+        }
+    }
+
+    pub fn person(&self) -> Option<&PersonActor> {
+        match self {
+            Actor::Person(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn person_id(&self) -> Option<i64> {
+        self.person().map(|p| p.person_id)
+    }
+
+    /// The signed-in person, or 401.
+    pub fn require_person(&self) -> Result<&PersonActor> {
+        self.person().ok_or_else(|| Error::Unauthenticated("sign in first (Authorization: Bearer TOKEN)".into()))
+    }
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Actor> {
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            return Ok(Actor::Anonymous);
+        };
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?;
+        let now = state.clock.now_ms();
+        let account: Option<(i64,)> =
+            query("SELECT account_id FROM sessions WHERE token_hash = $1 AND kind = 'api' AND expires_at > $2")
+                .bind(secret::digest(token))
+                .bind(now)
+                .fetch_optional(&state.db)
+                .await?;
+        let (account_id,) =
+            account.ok_or_else(|| Error::Unauthenticated("the token is unknown or has expired".into()))?;
+        Ok(Actor::Person(load_person_actor(&state.db, account_id).await?))
+    }
+}
+
+/// The person behind an account, with their active grants.
+pub async fn load_person_actor(db: &Db, account_id: i64) -> Result<PersonActor> {
+    let (person_id, name, disabled): (i64, String, bool) =
+        query("SELECT p.id, p.name, a.disabled FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.id = $1")
+            .bind(account_id)
+            .fetch_optional(db)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated("the account no longer exists".into()))?;
+    if disabled {
+        return Err(Error::Unauthenticated("the account is disabled".into()));
+    }
+    let grants: Vec<(Role, Option<i64>, Option<String>, Option<i64>)> = query(
+        "SELECT r.role, r.node_id, n.path, r.organisation_id
+         FROM role_assignments r LEFT JOIN org_nodes n ON n.id = r.node_id
+         WHERE r.person_id = $1 AND r.active ORDER BY r.id",
+    )
+    .bind(person_id)
+    .fetch_all(db)
+    .await?;
+    Ok(PersonActor {
+        person_id,
+        account_id,
+        name,
+        grants: grants
+            .into_iter()
+            .map(|(role, node_id, node_path, organisation_id)| Grant { role, node_id, node_path, organisation_id })
+            .collect(),
+    })
+}

@@ -1,0 +1,96 @@
+//! `POST /api/v1/auth/token` (sign in for an API token), `DELETE` it (sign
+//! out), `GET /api/v1/me`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::{Actor, PersonActor, secret};
+use crate::db::query;
+use crate::error::{Error, Result};
+use crate::web::AppState;
+use crate::web::json::ApiJson;
+
+/// API tokens last thirty days.
+const TOKEN_LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/auth/token", post(sign_in).delete(sign_out)).route("/api/v1/me", get(me))
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    token: String,
+    expires_at: String,
+    person: PersonActor,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(c): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<TokenResponse>)> {
+    let account: Option<(i64, String, bool)> =
+        query("SELECT id, password_hash, disabled FROM accounts WHERE username = $1")
+            .bind(c.username.trim())
+            .fetch_optional(&state.db)
+            .await?;
+    let (account_id, hash, disabled) = match account {
+        Some((id, hash, disabled)) => (id, Some(hash), disabled),
+        None => (0, None, true),
+    };
+    let password = c.password;
+    // An unknown user is checked against a dummy hash, so the response time
+    // does not tell which usernames exist.
+    let ok = tokio::task::spawn_blocking(move || {
+        crate::people::accounts::verify_password(&password, hash.as_deref().unwrap_or_else(|| dummy_hash()))
+    })
+    .await
+    .map_err(|e| Error::Internal(anyhow::anyhow!("password check failed: {e}")))?;
+    if !ok || disabled || account_id == 0 {
+        return Err(Error::Unauthenticated("wrong username or password".into()));
+    }
+    let token = secret::new_token();
+    let now = state.clock.now_ms();
+    let expires_at = now + TOKEN_LIFETIME_MS;
+    query(
+        "INSERT INTO sessions (token_hash, account_id, kind, created_at, expires_at, last_seen_at)
+         VALUES ($1, $2, 'api', $3, $4, $3)",
+    )
+    .bind(secret::digest(&token))
+    .bind(account_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&state.db)
+    .await?;
+    let person = super::load_person_actor(&state.db, account_id).await?;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at: crate::time::to_rfc3339(expires_at), person })))
+}
+
+/// A hash of a password nobody has, for refusals that take as long as checks.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crate::people::accounts::hash_password(&secret::new_token()).unwrap_or_default())
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap, actor: Actor) -> Result<StatusCode> {
+    actor.require_person()?;
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    query("DELETE FROM sessions WHERE token_hash = $1").bind(secret::digest(token.trim())).execute(&state.db).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(actor: Actor) -> Result<Json<PersonActor>> {
+    Ok(Json(actor.require_person()?.clone()))
+}

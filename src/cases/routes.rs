@@ -1,0 +1,292 @@
+//! The JSON API for the whole case lifecycle under `/api/v1/cases`, and the
+//! indicators under `/api/v1/indicators`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::service::{self, ActionInput, Location, ReportInput};
+use super::store::{self, Reporter};
+use super::view::{CaseView, EventView};
+use super::workflow::{self, Action, Status};
+use super::{Case, Source, policy};
+use crate::auth::Actor;
+use crate::db::{Value, query_dyn};
+use crate::error::{Error, Result};
+use crate::people::Role;
+use crate::privacy::Phone;
+use crate::web::AppState;
+use crate::web::json::ApiJson;
+use crate::web::params::Params;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/cases", post(create).get(list))
+        .route("/api/v1/cases/{id}", get(show))
+        .route("/api/v1/cases/{id}/events", get(events))
+        .route("/api/v1/cases/{id}/actions/{action}", post(act))
+        .route("/api/v1/indicators", get(super::indicators::route))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewReport {
+    category: String,
+    description: String,
+    building: Option<String>,
+    address: Option<String>,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    unit: Option<i64>,
+    room: Option<String>,
+    floor: Option<i64>,
+    #[serde(default)]
+    urgent: bool,
+    reporter: Option<ReporterInput>,
+    #[serde(default)]
+    attachments: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReporterInput {
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+/// The location a report gives, in order of precision.
+pub fn location_of(
+    building: Option<String>,
+    address: Option<String>,
+    lat: Option<f64>,
+    lng: Option<f64>,
+) -> Result<Location> {
+    match (building, address, lat, lng) {
+        (Some(code), _, _, _) => Ok(Location::Building(code)),
+        (None, _, Some(lat), Some(lng)) => Ok(Location::Point { lat, lng }),
+        (None, _, Some(_), None) => Err(Error::invalid("lng", "is required with lat")),
+        (None, _, None, Some(_)) => Err(Error::invalid("lat", "is required with lng")),
+        (None, Some(text), None, None) => Ok(Location::Address(text)),
+        (None, None, None, None) => Err(Error::invalid("building", "give a building code, an address or lat and lng")),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(r): ApiJson<NewReport>,
+) -> Result<(StatusCode, Json<CaseView>)> {
+    if let Some(unit) = r.unit
+        && !(1..=99).contains(&unit)
+    {
+        return Err(Error::invalid("unit", "must be from 1 to 99"));
+    }
+    let location = location_of(r.building, r.address, r.lat, r.lng)?;
+    let reporter = reporter_of(&actor, r.reporter)?;
+    let source = match actor.person() {
+        Some(p) if p.grants.iter().any(|g| g.role != Role::Resident) => Source::Staff,
+        _ => Source::Web,
+    };
+    let input = ReportInput {
+        category: r.category,
+        description: r.description,
+        urgent: r.urgent,
+        location,
+        unit: r.unit,
+        room: r.room,
+        floor: r.floor,
+        reporter,
+        source,
+    };
+    let case = service::report(&state, &actor, input).await?;
+    if !r.attachments.is_empty() {
+        let input = ActionInput { note: Some("补充照片".into()), attachments: r.attachments, ..Default::default() };
+        service::act(&state, &Actor::System, case.id, Action::Comment, input).await?;
+    }
+    let mut view = view_for(&state, &actor, &case).await?;
+    view.token = Some(case.token.clone());
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+fn reporter_of(actor: &Actor, given: Option<ReporterInput>) -> Result<Reporter> {
+    let given = given.unwrap_or(ReporterInput { name: None, phone: None, email: None });
+    let phone = match given.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => {
+            Some(Phone::parse(p).map_err(|e| Error::invalid("reporter.phone", e.to_string()))?.reveal().to_string())
+        }
+        None => None,
+    };
+    if given.name.as_ref().is_some_and(|n| n.chars().count() > 40) {
+        return Err(Error::invalid("reporter.name", "must be at most 40 characters"));
+    }
+    if given.email.as_ref().is_some_and(|e| !e.contains('@') || e.len() > 200) {
+        return Err(Error::invalid("reporter.email", "is not an email address"));
+    }
+    Ok(Reporter { person_id: actor.person_id(), api_client_id: None, name: given.name, phone, email: given.email })
+}
+
+/// The case as `actor` sees it, with what they may do next.
+pub async fn view_for(state: &AppState, actor: &Actor, case: &Case) -> Result<CaseView> {
+    let facts = service::facts(&state.db, case).await?;
+    let allowed = workflow::allowed_from(case.status).into_iter().filter(|a| policy::may(actor, *a, &facts)).collect();
+    Ok(CaseView::new(case, state.clock.now_ms(), allowed))
+}
+
+/// The actor, or the holder of the case's follow token (`?token=`).
+fn with_token(actor: Actor, case: &Case, params: &Params) -> Result<Actor> {
+    match (actor, params.optional("token")?) {
+        (Actor::Anonymous, Some(token)) if token == case.token => Ok(Actor::CaseReporter { case_id: case.id }),
+        (Actor::Anonymous, Some(_)) => Err(Error::not_found("case", case.id.to_string())),
+        (actor, _) => Ok(actor),
+    }
+}
+
+async fn load_visible(state: &AppState, actor: Actor, id: i64, params: &Params) -> Result<(Actor, Case)> {
+    let case = store::case_by_id(&state.db, id).await?;
+    let actor = with_token(actor, &case, params)?;
+    let facts = service::facts(&state.db, &case).await?;
+    if !policy::can_view(&actor, &facts) {
+        return Err(match actor {
+            Actor::Anonymous => Error::Unauthenticated("sign in, or give the case's follow token".into()),
+            _ => Error::not_found("case", id.to_string()),
+        });
+    }
+    Ok((actor, case))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    params: Params,
+) -> Result<Json<CaseView>> {
+    let (actor, case) = load_visible(&state, actor, id, &params).await?;
+    let mut view = view_for(&state, &actor, &case).await?;
+    let events = store::events_of(&state.db, id).await?;
+    view.events = Some(events.iter().map(EventView::from).collect());
+    view.photos = Some(crate::attachments::of_case(&state.db, id).await?);
+    Ok(Json(view))
+}
+
+async fn events(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    params: Params,
+) -> Result<Json<Vec<EventView>>> {
+    load_visible(&state, actor, id, &params).await?;
+    let events = store::events_of(&state.db, id).await?;
+    Ok(Json(events.iter().map(EventView::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionBody {
+    note: Option<String>,
+    rating: Option<i64>,
+    merge_into: Option<i64>,
+    assign_to: Option<i64>,
+    #[serde(default)]
+    attachments: Vec<String>,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, action)): Path<(i64, String)>,
+    params: Params,
+    body: axum::body::Bytes,
+) -> Result<Json<CaseView>> {
+    let action = Action::from_code(&action)
+        .filter(|a| a.is_requestable())
+        .ok_or_else(|| Error::not_found("action", action.clone()))?;
+    let (actor, _) = load_visible(&state, actor, id, &params).await?;
+    // A body is optional: `accept` needs none.
+    let b: ActionBody =
+        if body.iter().all(u8::is_ascii_whitespace) { ActionBody::default() } else { crate::web::json::parse(&body)? };
+    let input = ActionInput {
+        note: b.note,
+        rating: b.rating,
+        merge_into: b.merge_into,
+        assign_to: b.assign_to,
+        attachments: b.attachments,
+    };
+    let case = service::act(&state, &actor, id, action, input).await?;
+    Ok(Json(view_for(&state, &actor, &case).await?))
+}
+
+/// Cases the caller may see, newest first, filtered.
+async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Result<Json<Vec<CaseView>>> {
+    let person = actor.require_person()?;
+    let limit = params.integer("limit", 1, 200)?.unwrap_or(50);
+    let offset = params.integer("offset", 0, 1_000_000)?.unwrap_or(0);
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |v: Value| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    // Scope: what the caller's grants cover.
+    let mut scope: Vec<String> = Vec::new();
+    for g in &person.grants {
+        match (g.role, &g.node_path, g.organisation_id) {
+            (Role::PropertyStaff, _, Some(org)) => {
+                let p = arg(org.into());
+                scope.push(format!("c.property_company_id = {p} OR c.assignee_org_id = {p}"));
+            }
+            (Role::DepartmentOfficer, _, Some(org)) => scope.push(format!("c.assignee_org_id = {}", arg(org.into()))),
+            (
+                Role::MicroGridMember | Role::GridHead | Role::CommunityStaff | Role::CommandCentre | Role::Admin,
+                Some(path),
+                _,
+            ) => {
+                scope.push(format!("c.node_path LIKE {}", arg(format!("{path}%").into())));
+            }
+            _ => {}
+        }
+    }
+    scope.push(format!(
+        "c.id IN (SELECT case_id FROM case_reporters WHERE person_id = {})",
+        arg(person.person_id.into())
+    ));
+    let mut sql = format!("{} WHERE ({})", store::CASE_SELECT, scope.join(" OR "));
+    if let Some(status) = params.optional("status")? {
+        let status =
+            Status::from_code(status).ok_or_else(|| Error::invalid("status", format!("unknown status `{status}`")))?;
+        sql.push_str(&format!(" AND c.status = {}", arg(status.into())));
+    }
+    if let Some(category) = params.optional("category")? {
+        if crate::taxonomy::category(category).is_none() {
+            return Err(Error::invalid("category", format!("unknown category `{category}`")));
+        }
+        sql.push_str(&format!(" AND c.category = {}", arg(category.into())));
+    }
+    if let Some(code) = params.text("building", 40)? {
+        sql.push_str(&format!(" AND b.code = {}", arg(code.into())));
+    }
+    if let Some(code) = params.text("node", 40)? {
+        let node = crate::org::store::node_by_code(&state.db, code)
+            .await
+            .map_err(|_| Error::invalid("node", format!("no node `{code}`")))?;
+        sql.push_str(&format!(" AND c.node_path LIKE {}", arg(format!("{}%", node.path).into())));
+    }
+    match params.optional("overdue")? {
+        Some("true") => {
+            let now = arg(state.clock.now_ms().into());
+            sql.push_str(&format!(
+                " AND ((c.closed_at IS NULL AND c.due_at < {now} AND c.status NOT IN ('suspended', 'rejected', 'merged')) OR c.closed_at > c.due_at)"
+            ));
+        }
+        Some("false") | None => {}
+        Some(_) => return Err(Error::invalid("overdue", "must be true or false")),
+    }
+    sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {} OFFSET {}", arg(limit.into()), arg(offset.into())));
+    let cases: Vec<Case> = query_dyn(sql).bind_all(args).fetch_all(&state.db).await?;
+    let mut views = Vec::with_capacity(cases.len());
+    for case in &cases {
+        views.push(view_for(&state, &actor, case).await?);
+    }
+    Ok(Json(views))
+}

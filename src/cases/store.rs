@@ -1,0 +1,230 @@
+//! Storage of cases, their history and their reporters.
+
+use super::workflow::{Action, Status};
+use super::{Case, Event, Source};
+use crate::auth::Actor;
+use crate::db::{On, Tx, Value, query, query_dyn};
+use crate::error::{Error, Result};
+
+pub const CASE_SELECT: &str = "SELECT c.id, c.token, c.category, c.status, c.urgent, c.description, c.source,
+        c.building_id, b.code AS building_code, b.name AS building_name, c.unit, c.room, c.floor, c.address,
+        c.lat, c.lng, c.node_id, c.node_path, c.property_company_id, c.assignee_kind, c.assignee_org_id,
+        c.assignee_person_id, c.assignee_node_id, an.path AS assignee_node_path, c.assignee_name,
+        c.escalation_level, c.likely_duplicate_of, c.duplicate_of, c.resume_status, c.suspended_at,
+        c.rework_count, c.rating, c.created_at, c.registered_at, c.dispatched_at, c.due_at, c.resolved_at,
+        c.closed_at, c.updated_at, c.version
+    FROM cases c
+    LEFT JOIN buildings b ON b.id = c.building_id
+    LEFT JOIN org_nodes an ON an.id = c.assignee_node_id";
+
+pub async fn case_by_id<'a>(on: impl Into<On<'a>>, id: i64) -> Result<Case> {
+    query_dyn(format!("{CASE_SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(on)
+        .await?
+        .ok_or_else(|| Error::not_found("case", id.to_string()))
+}
+
+/// A report to store, already validated and located.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub token: String,
+    pub category: String,
+    pub urgent: bool,
+    pub description: String,
+    pub source: Source,
+    pub building_id: Option<i64>,
+    pub unit: Option<i64>,
+    pub room: Option<String>,
+    pub floor: Option<i64>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub node_id: i64,
+    pub node_path: String,
+    pub property_company_id: Option<i64>,
+    pub likely_duplicate_of: Option<i64>,
+}
+
+pub async fn insert_case(tx: &mut Tx, c: &NewCase, now: i64) -> Result<i64> {
+    Ok(query(
+        "INSERT INTO cases (token, category, status, urgent, description, source, building_id, unit, room, floor,
+                            address, lat, lng, node_id, node_path, property_company_id, likely_duplicate_of,
+                            created_at, updated_at)
+         VALUES ($1, $2, 'reported', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+         RETURNING id",
+    )
+    .bind(&c.token)
+    .bind(&c.category)
+    .bind(c.urgent)
+    .bind(&c.description)
+    .bind(c.source)
+    .bind(c.building_id)
+    .bind(c.unit)
+    .bind(c.room.as_ref())
+    .bind(c.floor)
+    .bind(c.address.as_ref())
+    .bind(c.lat)
+    .bind(c.lng)
+    .bind(c.node_id)
+    .bind(&c.node_path)
+    .bind(c.property_company_id)
+    .bind(c.likely_duplicate_of)
+    .bind(now)
+    .scalar(tx)
+    .await?)
+}
+
+/// Who reported a case, as stored with it.
+#[derive(Debug, Clone, Default)]
+pub struct Reporter {
+    pub person_id: Option<i64>,
+    pub api_client_id: Option<i64>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+pub async fn add_reporter(
+    tx: &mut Tx,
+    case_id: i64,
+    r: &Reporter,
+    source: Source,
+    merged_from: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    query(
+        "INSERT INTO case_reporters (case_id, person_id, api_client_id, name, phone, email, source, merged_from, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(case_id)
+    .bind(r.person_id)
+    .bind(r.api_client_id)
+    .bind(r.name.as_ref())
+    .bind(r.phone.as_ref())
+    .bind(r.email.as_ref())
+    .bind(source)
+    .bind(merged_from)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Ids of the people who reported a case (after merges, all of them).
+pub async fn reporter_ids<'a>(on: impl Into<On<'a>>, case_id: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> =
+        query("SELECT DISTINCT person_id FROM case_reporters WHERE case_id = $1 AND person_id IS NOT NULL")
+            .bind(case_id)
+            .fetch_all(on)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Copies a merged case's reporters onto the surviving case.
+pub async fn move_reporters(tx: &mut Tx, from: i64, to: i64, now: i64) -> Result<()> {
+    query(
+        "INSERT INTO case_reporters (case_id, person_id, api_client_id, name, phone, email, source, merged_from, created_at)
+         SELECT $1, person_id, api_client_id, name, phone, email, source, $2, $3 FROM case_reporters WHERE case_id = $2",
+    )
+    .bind(to)
+    .bind(from)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// An entry for the history.
+pub struct NewEvent<'a> {
+    pub case_id: i64,
+    pub action: Action,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub actor: &'a Actor,
+    pub note: Option<&'a str>,
+    pub data: serde_json::Value,
+}
+
+pub async fn append_event(tx: &mut Tx, e: NewEvent<'_>, now: i64) -> Result<i64> {
+    let (kind, person, client) = match e.actor {
+        Actor::Anonymous | Actor::CaseReporter { .. } => ("public", None, None),
+        Actor::Person(p) => ("person", Some(p.person_id), None),
+        Actor::ApiClient { id, .. } => ("api_client", None, Some(*id)),
+        Actor::System => ("system", None, None),
+    };
+    Ok(query(
+        "INSERT INTO case_events (case_id, action, from_status, to_status, actor_kind, actor_person_id, actor_client_id,
+                                  actor_label, note, data, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(e.case_id)
+    .bind(e.action)
+    .bind(e.from.map(Status::code))
+    .bind(e.to)
+    .bind(kind)
+    .bind(person)
+    .bind(client)
+    .bind(e.actor.label())
+    .bind(e.note)
+    .bind(e.data.to_string())
+    .bind(now)
+    .scalar(tx)
+    .await?)
+}
+
+const EVENT_COLUMNS: &str =
+    "id, case_id, action, from_status, to_status, actor_kind, actor_person_id, actor_label, note, data, at";
+
+pub async fn events_of<'a>(on: impl Into<On<'a>>, case_id: i64) -> Result<Vec<Event>> {
+    Ok(query_dyn(format!("SELECT {EVENT_COLUMNS} FROM case_events WHERE case_id = $1 ORDER BY id"))
+        .bind(case_id)
+        .fetch_all(on)
+        .await?)
+}
+
+/// Events between two times (inclusive start, exclusive end), oldest first:
+/// the feed behind Open311 `servicerequestupdates`.
+pub async fn events_between<'a>(on: impl Into<On<'a>>, from: i64, to: i64, limit: i64) -> Result<Vec<Event>> {
+    Ok(query_dyn(format!(
+        "SELECT {EVENT_COLUMNS} FROM case_events WHERE at >= $1 AND at < $2 AND action <> 'remind'
+         ORDER BY at, id LIMIT $3"
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(on)
+    .await?)
+}
+
+/// Changes to write with a transition; `None` leaves a column alone.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub set: Vec<(&'static str, Value)>,
+}
+
+impl Changes {
+    pub fn set(&mut self, column: &'static str, value: impl Into<Value>) {
+        self.set.push((column, value.into()));
+    }
+}
+
+/// Writes a new status and changes if nobody else changed the case since it
+/// was read (`version`); a lost race is a 409 the client can retry.
+pub async fn update_case(tx: &mut Tx, case: &Case, status: Status, changes: Changes, now: i64) -> Result<()> {
+    let mut sql = String::from("UPDATE cases SET status = $1, updated_at = $2, version = version + 1");
+    let mut args: Vec<Value> = vec![status.into(), now.into()];
+    for (column, value) in changes.set {
+        args.push(value);
+        sql.push_str(&format!(", {column} = ${}", args.len()));
+    }
+    args.push(case.id.into());
+    sql.push_str(&format!(" WHERE id = ${}", args.len()));
+    args.push(case.version.into());
+    sql.push_str(&format!(" AND version = ${}", args.len()));
+    let changed = query_dyn(sql).bind_all(args).execute(tx).await?;
+    if changed == 0 {
+        return Err(Error::Conflict(format!("case {} was changed by someone else; reload and try again", case.id)));
+    }
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! `/api/v1/routing-rules`: a deployment's routing overrides, managed by
+//! administrators (anywhere) and community staff or the command centre
+//! (within their subtree).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+
+use super::{NewRule, RoutingRule};
+use crate::auth::{Actor, PersonActor};
+use crate::db::query;
+use crate::error::{Error, Result};
+use crate::people::Role;
+use crate::web::AppState;
+use crate::web::json::ApiJson;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/routing-rules", get(list).post(create))
+        .route("/api/v1/routing-rules/{id}", delete(remove))
+}
+
+const MANAGERS: &[Role] = &[Role::Admin, Role::CommunityStaff, Role::CommandCentre];
+
+fn may_manage(p: &PersonActor, node_path: Option<&str>) -> bool {
+    match node_path {
+        Some(path) => p.covers(MANAGERS, path),
+        None => p.has_role(Role::Admin),
+    }
+}
+
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<RoutingRule>>> {
+    let p = actor.require_person()?;
+    if !MANAGERS.iter().any(|r| p.has_role(*r)) {
+        return Err(Error::Forbidden(
+            "only administrators, community staff and the command centre see routing rules".into(),
+        ));
+    }
+    Ok(Json(super::rules(&state.db).await?))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(rule): ApiJson<NewRule>,
+) -> Result<(StatusCode, Json<RoutingRule>)> {
+    let p = actor.require_person()?;
+    let node = match &rule.node {
+        Some(code) => Some(
+            crate::org::store::node_by_code(&state.db, code)
+                .await
+                .map_err(|_| Error::invalid("node", format!("no organisation node `{code}`")))?,
+        ),
+        None => None,
+    };
+    if !may_manage(p, node.as_ref().map(|n| n.path.as_str())) {
+        return Err(Error::Forbidden("you may only set routing rules within your own area".into()));
+    }
+    let mut tx = state.db.begin().await?;
+    let id = super::insert_rule(&mut tx, &rule, node.as_ref().map(|n| n.id), state.clock.now_ms()).await?;
+    tx.commit().await?;
+    let created = super::rules(&state.db)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(Error::Db(crate::db::DbError::NotFound))?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn remove(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<StatusCode> {
+    let p = actor.require_person()?;
+    let rule = super::rules(&state.db)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| Error::not_found("routing rule", id.to_string()))?;
+    if !may_manage(p, rule.node_path.as_deref()) {
+        return Err(Error::Forbidden("you may only remove routing rules within your own area".into()));
+    }
+    query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&state.db).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
