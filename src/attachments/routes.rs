@@ -1,23 +1,24 @@
 //! `POST /api/v1/attachments` (multipart upload of one photo),
 //! `GET /attachments/{sha256}` and `GET /attachments/{sha256}/thumbnail`.
 
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 
 use super::Blob;
 use crate::db::query;
 use crate::error::{Error, Result};
 use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
         // The size limit is enforced while streaming, from the settings.
-        .route("/api/v1/attachments", post(upload).layer(DefaultBodyLimit::disable()))
-        .route("/attachments/{sha}", get(original))
-        .route("/attachments/{sha}/thumbnail", get(thumbnail))
+        Endpoint::post("/api/v1/attachments", upload).map(|h| h.layer(DefaultBodyLimit::disable())),
+        Endpoint::get("/attachments/{sha}", original),
+        Endpoint::get("/attachments/{sha}/thumbnail", thumbnail),
+    ]
 }
 
 async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> Result<(StatusCode, Json<Blob>)> {

@@ -1,23 +1,27 @@
 //! `POST /api/v1/auth/token` (sign in for an API token), `DELETE` it (sign
 //! out), `GET /api/v1/me`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, PersonActor, secret};
 use crate::db::query;
 use crate::error::{Error, Result};
 use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
 use crate::web::json::ApiJson;
 
 /// API tokens last thirty days.
 const TOKEN_LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/auth/token", post(sign_in).delete(sign_out)).route("/api/v1/me", get(me))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::post("/api/v1/auth/token", sign_in),
+        Endpoint::delete("/api/v1/auth/token", sign_out),
+        Endpoint::get("/api/v1/me", me),
+    ]
 }
 
 #[derive(Deserialize)]

@@ -1,10 +1,9 @@
 //! The JSON API for the whole case lifecycle under `/api/v1/cases`, and the
 //! indicators under `/api/v1/indicators`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::service::{self, ActionInput, Location, ReportInput};
@@ -18,16 +17,19 @@ use crate::error::{Error, Result};
 use crate::people::Role;
 use crate::privacy::Phone;
 use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
 use crate::web::json::ApiJson;
 use crate::web::params::Params;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/cases", post(create).get(list))
-        .route("/api/v1/cases/{id}", get(show))
-        .route("/api/v1/cases/{id}/events", get(events))
-        .route("/api/v1/cases/{id}/actions/{action}", post(act))
-        .route("/api/v1/indicators", get(super::indicators::route))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::post("/api/v1/cases", create),
+        Endpoint::get("/api/v1/cases", list),
+        Endpoint::get("/api/v1/cases/{id}", show),
+        Endpoint::get("/api/v1/cases/{id}/events", events),
+        Endpoint::post("/api/v1/cases/{id}/actions/{action}", act),
+        Endpoint::get("/api/v1/indicators", super::indicators::route),
+    ]
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,22 +2,23 @@
 //! building's own page in Chinese (`/buildings/{code}`).
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 
 use super::Directory;
 use crate::error::{Error, Result};
 use crate::org::{Building, search, store as org_store};
 use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home_page))
-        .route("/api/v1/directory", get(directory_json))
-        .route("/buildings/{code}", get(building_page))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/", home_page),
+        Endpoint::get("/api/v1/directory", directory_json),
+        Endpoint::get("/buildings/{code}", building_page),
+    ]
 }
 
 async fn directory_json(State(state): State<AppState>, params: Params) -> Result<Json<Directory>> {

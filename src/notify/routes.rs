@@ -1,20 +1,20 @@
 //! `GET /api/v1/notifications` (mine, newest first) and
 //! `POST /api/v1/notifications/{id}/read`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::auth::Actor;
 use crate::db::query;
 use crate::error::{Error, Result};
 use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/notifications", get(list)).route("/api/v1/notifications/{id}/read", post(mark_read))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![Endpoint::get("/api/v1/notifications", list), Endpoint::post("/api/v1/notifications/{id}/read", mark_read)]
 }
 
 crate::db_row! {

@@ -7,27 +7,28 @@ mod services;
 mod updates;
 pub mod xml;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::auth::{Actor, secret};
 use crate::db::query;
 use crate::error::Error;
 use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
 
 /// `/open311/v2/services.json`, `/open311/v2/requests/17.xml`, …
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/open311/v2/{resource}", get(get_top).post(post_top))
-        .route("/open311/v2/services/{code}", get(service_definition))
-        .route("/open311/v2/requests/{id}", get(one_request))
-        .route("/open311/v2/tokens/{token}", get(token))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/open311/v2/{resource}", get_top),
+        Endpoint::post("/open311/v2/{resource}", post_top),
+        Endpoint::get("/open311/v2/services/{code}", service_definition),
+        Endpoint::get("/open311/v2/requests/{id}", one_request),
+        Endpoint::get("/open311/v2/tokens/{token}", token),
+    ]
 }
 
 /// The two formats every resource comes in.

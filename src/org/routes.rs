@@ -1,18 +1,18 @@
 //! `GET /api/v1/buildings?q=…` — find a building by what people type.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 
 use super::Building;
 use super::search;
 use crate::error::{Error, Result};
 use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/buildings", get(find_buildings))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![Endpoint::get("/api/v1/buildings", find_buildings)]
 }
 
 #[derive(Serialize)]

@@ -2,10 +2,9 @@
 //! administrators (anywhere) and community staff or the command centre
 //! (within their subtree).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 
 use super::{NewRule, RoutingRule};
 use crate::auth::{Actor, PersonActor};
@@ -13,12 +12,15 @@ use crate::db::query;
 use crate::error::{Error, Result};
 use crate::people::Role;
 use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
 use crate::web::json::ApiJson;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/routing-rules", get(list).post(create))
-        .route("/api/v1/routing-rules/{id}", delete(remove))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/v1/routing-rules", list),
+        Endpoint::post("/api/v1/routing-rules", create),
+        Endpoint::delete("/api/v1/routing-rules/{id}", remove),
+    ]
 }
 
 const MANAGERS: &[Role] = &[Role::Admin, Role::CommunityStaff, Role::CommandCentre];

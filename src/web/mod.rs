@@ -1,6 +1,7 @@
 //! The HTTP shell: shared state, the router every domain module plugs its
 //! routes into, health probes and the middleware stack. No domain logic here.
 
+pub mod endpoint;
 pub mod error;
 pub mod json;
 pub mod params;
@@ -12,7 +13,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use endpoint::Endpoint;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -28,19 +29,40 @@ pub struct AppState {
     pub clock: Clock,
 }
 
-/// The whole application's routes.
+/// Every route of the application.
+pub fn endpoints() -> Vec<Endpoint> {
+    let modules = [
+        vec![
+            Endpoint::get("/healthz", healthz),
+            Endpoint::get("/readyz", readyz),
+            Endpoint::get("/api/v1/openapi.json", openapi),
+        ],
+        crate::org::routes::endpoints(),
+        crate::directory::routes::endpoints(),
+        crate::auth::routes::endpoints(),
+        crate::routing::routes::endpoints(),
+        crate::cases::routes::endpoints(),
+        crate::notify::routes::endpoints(),
+        crate::attachments::routes::endpoints(),
+        crate::open311::endpoints(),
+    ];
+    modules.into_iter().flatten().collect()
+}
+
+/// The OpenAPI 3 document of the JSON API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// The whole application.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .merge(crate::org::routes::router())
-        .merge(crate::directory::routes::router())
-        .merge(crate::auth::routes::router())
-        .merge(crate::routing::routes::router())
-        .merge(crate::cases::routes::router())
-        .merge(crate::notify::routes::router())
-        .merge(crate::attachments::routes::router())
-        .merge(crate::open311::router())
+    let mut router = Router::new();
+    for e in endpoints() {
+        router = router.route(e.path, e.handler);
+    }
+    router
         .fallback(error::not_found_fallback)
         // Bodies read by extractors stop at 1 MiB; photo uploads lift this
         // and enforce their own, configured limit while streaming.

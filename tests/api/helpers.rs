@@ -198,6 +198,13 @@ impl TestApp {
         (status, json)
     }
 
+    /// A second server on this one's database (as a second app server
+    /// behind a load balancer would be), with its own clock.
+    pub async fn second_server(&self, clock: Clock) -> TestApp {
+        let shared = TestDb { url: self.database.url.clone(), _dir: None, pg_drop: None };
+        TestApp::start_with_clock(shared, false, clock).await
+    }
+
     /// Runs one pass of the background worker: due timers, then notifications.
     pub async fn run_workers(&self) -> (usize, usize) {
         linli::workers::run_once(&self.state).await.expect("worker pass")

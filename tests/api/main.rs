@@ -8,5 +8,7 @@ mod cases;
 mod directory;
 mod durability;
 mod lifecycle;
+mod open311;
 mod schema;
 mod search;
+mod timers;
