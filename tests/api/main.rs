@@ -4,11 +4,14 @@
 
 mod helpers;
 
+mod indicators;
+
 mod cases;
 mod directory;
 mod durability;
 mod lifecycle;
 mod open311;
+mod openapi;
 mod schema;
 mod search;
 mod timers;

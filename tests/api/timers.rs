@@ -146,3 +146,68 @@ async fn send_back_reject_and_reopen(app: TestApp) {
     let (status, rejected) = act(&app, &staff, id, "reject", json!({"note": "非公共事务"})).await;
     assert_eq!((status, rejected["status"].as_str()), (200, Some("rejected")));
 }
+
+/// A notification that cannot be delivered is retried with growing delays,
+/// then marked failed, never lost silently and never sent twice.
+#[tokio::test]
+async fn undeliverable_notifications_back_off_then_fail() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await.expect("sqlite");
+    let now = app.clock.now_ms();
+    linli::db::query(
+        "INSERT INTO outbox (channel, recipient_person_id, title, body, dedupe_key, status, next_attempt_at, created_at)
+         VALUES ('in_app', NULL, 't', 'b', 'broken', 'pending', $1, $1)",
+    )
+    .bind(now)
+    .execute(&app.db)
+    .await
+    .expect("insert");
+    let state = || async {
+        linli::db::query("SELECT status, attempts, next_attempt_at FROM outbox WHERE dedupe_key = 'broken'")
+            .fetch_one::<(String, i64, i64)>(&app.db)
+            .await
+            .expect("row")
+    };
+    app.run_workers().await;
+    let (status, attempts, next) = state().await;
+    assert_eq!((status.as_str(), attempts), ("pending", 1));
+    assert!(next >= app.clock.now_ms() + 3_000, "the retry waits");
+    app.run_workers().await;
+    assert_eq!(state().await.1, 1, "not retried before its time");
+    let mut last_gap = 0;
+    for _ in 0..15 {
+        let (_, _, next) = state().await;
+        let gap = next - app.clock.now_ms();
+        assert!(gap >= last_gap || gap <= 3_600_000, "backoff grows, capped at an hour");
+        last_gap = gap;
+        app.clock.advance(3_600_000 + 1);
+        app.run_workers().await;
+    }
+    let (status, attempts, _) = state().await;
+    assert_eq!((status.as_str(), attempts), ("failed", 12));
+}
+
+/// Urgency shortens the deadline: a person trapped in a lift is 30 minutes.
+#[tokio::test]
+async fn urgent_reports_get_the_urgent_deadline() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await.expect("sqlite");
+    let token = app.login("weiwangge").await;
+    let report = |urgent: bool| json!({"category": "elevator", "description": "电梯困人了", "building": crate::cases::B98, "urgent": urgent});
+    let (_, normal) = app.post("/api/v1/cases", Some(&token), &report(false)).await;
+    let minutes =
+        |c: &Value| (crate::cases::time_ms(&c["due_at"]) - crate::cases::time_ms(&c["dispatched_at"])) / 60_000;
+    assert_eq!(minutes(&normal), 240);
+    let staff = app.login("shequ").await;
+    let (_, urgent) = app.post("/api/v1/cases", Some(&staff), &report(true)).await;
+    assert_eq!(urgent["likely_duplicate_of"], normal["id"], "same building, same category");
+    let (_, merged_free) = app
+        .post("/api/v1/cases", Some(&staff), &json!({"category": "building_safety", "description": "31号楼楼顶电视信号接收锅摇摇欲坠", "building": "32060201100301031", "urgent": true}))
+        .await;
+    assert_eq!(
+        merged_free["assignee"]["kind"], "grid_head",
+        "urgent building safety goes to the grid head: {merged_free}"
+    );
+    assert_eq!(minutes(&merged_free), 240);
+    let (_, registered) = act(&app, &staff, urgent["id"].as_i64().expect("id"), "register", json!({})).await;
+    let (_, dispatched) = act(&app, &staff, registered["id"].as_i64().expect("id"), "dispatch", json!({})).await;
+    assert_eq!(minutes(&dispatched), 30, "{dispatched}");
+}
