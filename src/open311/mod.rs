@@ -176,6 +176,18 @@ async fn client(state: &AppState, form: &Params, format: Format) -> Result<Actor
     Ok(Actor::ApiClient { id, name })
 }
 
+/// An optional W3C date-time parameter (`start_date`, `end_date`).
+fn date_param(params: &Params, name: &str, format: Format) -> Result<Option<i64>, Failure> {
+    let value = params.optional(name).map_err(|e| Failure::from_error(e, format))?;
+    value
+        .map(|v| {
+            crate::time::parse_datetime(v).ok_or_else(|| {
+                Failure::new(400, format!("{name} must be a W3C date-time such as 2024-06-01T00:00:00Z"), format)
+            })
+        })
+        .transpose()
+}
+
 /// The base URL for links in responses.
 fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.config.public_url {

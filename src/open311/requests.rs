@@ -155,21 +155,7 @@ pub async fn search(state: &AppState, params: &Params, headers: &HeaderMap, form
         sql.push_str(&format!(" AND c.id IN ({})", list.join(", ")));
     } else {
         let now = state.clock.now_ms();
-        let date = |name: &str| -> Result<Option<i64>, Failure> {
-            params
-                .optional(name)
-                .map_err(bad)?
-                .map(|v| {
-                    crate::time::parse_datetime(v).ok_or_else(|| {
-                        Failure::new(
-                            400,
-                            format!("{name} must be a W3C date-time such as 2024-06-01T00:00:00Z"),
-                            format,
-                        )
-                    })
-                })
-                .transpose()
-        };
+        let date = |name: &str| super::date_param(params, name, format);
         let (start, end) = match (date("start_date")?, date("end_date")?) {
             (Some(s), Some(e)) => (s, e),
             (Some(s), None) => (s, (s + MAX_SPAN_MS).min(now.max(s))),

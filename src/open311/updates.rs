@@ -45,16 +45,7 @@ const UPPER_STATUSES: &[&str] = &[
 pub async fn list(state: &AppState, params: &Params, format: Format) -> Reply {
     let bad = |e: Error| Failure::from_error(e, format);
     let now = state.clock.now_ms();
-    let date = |name: &str| -> Result<Option<i64>, Failure> {
-        params
-            .optional(name)
-            .map_err(bad)?
-            .map(|v| {
-                crate::time::parse_datetime(v)
-                    .ok_or_else(|| Failure::new(400, format!("{name} must be a W3C date-time"), format))
-            })
-            .transpose()
-    };
+    let date = |name: &str| super::date_param(params, name, format);
     let end = date("end_date")?.unwrap_or(now);
     let start = date("start_date")?.unwrap_or(end - 24 * 3_600_000);
     if end < start {
