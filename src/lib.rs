@@ -25,5 +25,6 @@ pub mod server;
 pub mod taxonomy;
 pub mod text;
 pub mod time;
+pub mod triage;
 pub mod web;
 pub mod workers;

@@ -1,0 +1,207 @@
+//! `linli triage "TEXT"`, `linli triage < lines.jsonl`,
+//! `linli triage train …` and `linli triage eval …`.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use serde::Deserialize;
+
+use super::dataset::{self, Row};
+use super::model::{Model, TrainOptions};
+use super::{Context, Engine, eval, train};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TriageArgs {
+    #[command(subcommand)]
+    pub command: Option<TriageCommand>,
+
+    /// The message to triage. Without it, JSON lines `{"text": …}` are read
+    /// from stdin and one JSON object per line is written, in order.
+    pub text: Option<String>,
+
+    /// A model trained by `linli triage train` (default: the built-in one).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+
+    /// The building the message was posted in (its number), if known.
+    #[arg(long)]
+    pub building: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// Train a model on labelled messages (a UTF-8 CSV with a header).
+    Train(TrainArgs),
+    /// Stratified K-fold cross-validation on labelled messages.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The CSV file.
+    #[arg(long)]
+    pub csv: PathBuf,
+    /// Column(s) holding the text; several are joined by a space.
+    #[arg(long = "text-col", required = true)]
+    pub text_cols: Vec<String>,
+    /// Column holding the label (a taxonomy code or `not_report`).
+    #[arg(long = "label-col")]
+    pub label_col: String,
+}
+
+/// Learning settings; the defaults are what the built-in model uses.
+#[derive(Debug, Args)]
+pub struct LearningArgs {
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value_t = TrainOptions::default().epochs)]
+    pub epochs: usize,
+    #[arg(long = "learning-rate", default_value_t = TrainOptions::default().learning_rate)]
+    pub learning_rate: f32,
+    #[arg(long, default_value_t = TrainOptions::default().l2)]
+    pub l2: f32,
+    /// Drop features seen fewer times than this.
+    #[arg(long = "min-count", default_value_t = TrainOptions::default().min_count)]
+    pub min_count: u32,
+}
+
+impl LearningArgs {
+    fn options(&self) -> TrainOptions {
+        TrainOptions {
+            epochs: self.epochs,
+            learning_rate: self.learning_rate,
+            l2: self.l2,
+            min_count: self.min_count,
+            seed: self.seed,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Where to write the model.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub learning: LearningArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Also train on all of --csv and score this separate labelled file
+    /// (same columns).
+    #[arg(long = "test-csv")]
+    pub test_csv: Option<PathBuf>,
+    #[command(flatten)]
+    pub learning: LearningArgs,
+}
+
+pub fn run(args: TriageArgs) -> anyhow::Result<()> {
+    match args.command {
+        Some(TriageCommand::Train(t)) => train_command(t),
+        Some(TriageCommand::Eval(e)) => eval_command(e),
+        None => {
+            let loaded;
+            let engine = match &args.model {
+                Some(path) => {
+                    loaded = Engine::new(load_model(path)?);
+                    &loaded
+                }
+                None => Engine::builtin(),
+            };
+            let context = Context { building: args.building.clone() };
+            match args.text {
+                Some(text) => {
+                    println!("{}", serde_json::to_string(&engine.triage(&text, &context))?);
+                    Ok(())
+                }
+                None => stream(engine, &context),
+            }
+        }
+    }
+}
+
+/// Reads and checks a model file, naming the file in errors.
+pub fn load_model(path: &PathBuf) -> anyhow::Result<Model> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;
+    Model::from_bytes(&bytes).with_context(|| format!("loading the model {}", path.display()))
+}
+
+#[derive(Deserialize)]
+struct Line {
+    text: String,
+    building: Option<String>,
+}
+
+fn stream(engine: &Engine, context: &Context) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (n, line) in stdin.lock().lines().enumerate() {
+        let line = line.context("reading stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let reply = match serde_json::from_str::<Line>(&line) {
+            Ok(l) => {
+                let ctx = Context { building: l.building.or_else(|| context.building.clone()) };
+                serde_json::to_string(&engine.triage(&l.text, &ctx))?
+            }
+            // One answer per line, in order, even for a bad line.
+            Err(e) => serde_json::json!({ "error": format!("line {}: {e}", n + 1) }).to_string(),
+        };
+        writeln!(out, "{reply}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn read_rows(data: &DataArgs) -> anyhow::Result<Vec<Row>> {
+    let file = std::fs::File::open(&data.csv).with_context(|| format!("opening {}", data.csv.display()))?;
+    dataset::read_csv(file, &data.text_cols, &data.label_col).with_context(|| format!("reading {}", data.csv.display()))
+}
+
+fn train_command(args: TrainArgs) -> anyhow::Result<()> {
+    let rows = read_rows(&args.data)?;
+    let started = std::time::Instant::now();
+    let model = train(&rows, args.learning.options());
+    let bytes = model.to_bytes();
+    std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!(
+        "trained on {} messages, {} classes, {} features in {:.2} s; wrote {} ({} bytes)",
+        rows.len(),
+        model.classes.len(),
+        model.feature_count(),
+        started.elapsed().as_secs_f64(),
+        args.out.display(),
+        bytes.len()
+    );
+    Ok(())
+}
+
+fn eval_command(args: EvalArgs) -> anyhow::Result<()> {
+    if args.folds < 2 {
+        anyhow::bail!("--folds must be at least 2");
+    }
+    let rows = read_rows(&args.data)?;
+    let opts = args.learning.options();
+    let report = eval::cross_validate(&rows, args.folds, opts.seed, opts);
+    println!("{}-fold stratified cross-validation, seed {}", args.folds, opts.seed);
+    print!("{report}");
+    if let Some(path) = &args.test_csv {
+        let test = read_rows(&DataArgs { csv: path.clone(), ..args.data })?;
+        let engine = Engine::new(train(&rows, opts));
+        println!();
+        println!("trained on all of {} messages, scored on {}", rows.len(), path.display());
+        print!("{}", eval::evaluate(&engine, &test));
+    }
+    Ok(())
+}

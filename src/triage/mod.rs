@@ -1,0 +1,233 @@
+//! Triage: a Chinese chat message in, a routed case's facts out — the
+//! category (with confidence and runners-up), the place (building, unit,
+//! room, floor), whether it is urgent and why, and whether it is a report
+//! at all. Pure: no I/O, so it is fast and testable on its own.
+
+pub mod cli;
+pub mod dataset;
+pub mod eval;
+pub mod features;
+pub mod location;
+pub mod model;
+pub mod urgency;
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use model::{Model, TrainOptions, softmax};
+
+/// The label of messages that are not reports.
+pub const NOT_REPORT: &str = "not_report";
+
+/// Phrases that settle a category better than statistics can: they are
+/// specific to one category and residents use them in no other sense.
+const STRONG_PHRASES: &[(&str, &str)] = &[
+    ("飞线充电", "fire_safety"),
+    ("飞线", "fire_safety"),
+    ("私拉电线", "fire_safety"),
+    ("私自封门", "fire_safety"),
+    ("堵了消防通道", "fire_safety"),
+    ("楼道堆物", "fire_safety"),
+    ("电瓶车进楼", "fire_safety"),
+    ("电动车进楼", "fire_safety"),
+    ("困在电梯", "elevator"),
+    ("电梯困人", "elevator"),
+    ("煤气味", "power_gas"),
+    ("燃气泄漏", "power_gas"),
+    ("高空抛物", "building_safety"),
+    ("摇摇欲坠", "building_safety"),
+    ("楼道灯", "lighting"),
+    ("感应灯", "lighting"),
+    ("毁绿种菜", "greenery"),
+    ("僵尸车", "parking_traffic"),
+    ("充电桩不够", "ev_charging"),
+    ("充电桩太少", "ev_charging"),
+];
+
+/// How much a strong phrase adds to its category's score (in logits).
+const STRONG_PHRASE_BONUS: f32 = 3.0;
+
+/// What the message's surroundings already tell: the channel's building.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The building the channel belongs to (its number, as [`Location`] gives it).
+    pub building: Option<String>,
+}
+
+/// A category and how sure the engine is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    pub category: String,
+    pub confidence: f64,
+}
+
+/// The triage of one message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Triage {
+    /// The category, or `null` when the message is not a report.
+    pub category: Option<String>,
+    pub confidence: f64,
+    /// The next most likely categories, best first.
+    pub alternatives: Vec<Scored>,
+    pub building: Option<String>,
+    pub unit: Option<u32>,
+    pub room: Option<String>,
+    pub floor: Option<i32>,
+    pub urgent: bool,
+    pub urgent_cue: Option<&'static str>,
+    pub is_report: bool,
+}
+
+impl Triage {
+    /// The label as the labelled data names it: a category or `not_report`.
+    pub fn label(&self) -> &str {
+        self.category.as_deref().unwrap_or(NOT_REPORT)
+    }
+}
+
+/// A trained model plus the rules around it.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    model: Model,
+    not_report: Option<usize>,
+}
+
+impl Engine {
+    pub fn new(model: Model) -> Engine {
+        let not_report = model.class_index(NOT_REPORT);
+        Engine { model, not_report }
+    }
+
+    /// The engine trained on linli's own labelled messages
+    /// (`data/triage/messages.csv`), built once per process.
+    pub fn builtin() -> &'static Engine {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        ENGINE.get_or_init(|| {
+            let rows = dataset::builtin();
+            Engine::new(train(&rows, TrainOptions::default()))
+        })
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn triage(&self, text: &str, context: &Context) -> Triage {
+        let location = location::parse(text);
+        let cue = urgency::cue(text);
+        let mut feats = Vec::new();
+        features::extract(&features::clean(text, &location), &mut feats);
+        let mut scores = self.model.logits(&feats);
+        for (phrase, class) in STRONG_PHRASES {
+            if text.contains(phrase)
+                && let Some(c) = self.model.class_index(class)
+            {
+                scores[c] += STRONG_PHRASE_BONUS;
+            }
+        }
+        softmax(&mut scores);
+        let mut ranked: Vec<(usize, f32)> = scores.iter().copied().enumerate().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let top_is_report = Some(ranked[0].0) != self.not_report;
+        // Urgent danger is always a report; emoji and punctuation never are.
+        let is_report = features::has_words(text) && (top_is_report || cue.is_some());
+        let categories: Vec<(usize, f32)> = ranked.into_iter().filter(|(c, _)| Some(*c) != self.not_report).collect();
+        let (category, confidence) = match (is_report, categories.first()) {
+            (true, Some((c, p))) => {
+                // Confidence among the categories, given that it is a report.
+                let mass: f32 = categories.iter().map(|(_, p)| p).sum();
+                (Some(self.model.classes[*c].clone()), f64::from(p / mass.max(f32::EPSILON)))
+            }
+            _ => (None, f64::from(self.not_report.map_or(0.0, |n| scores[n]))),
+        };
+        let skip = usize::from(category.is_some());
+        let alternatives = categories
+            .iter()
+            .skip(skip)
+            .take(3)
+            .map(|(c, p)| Scored { category: self.model.classes[*c].clone(), confidence: round(f64::from(*p)) })
+            .collect();
+        Triage {
+            category,
+            confidence: round(confidence),
+            alternatives,
+            building: location.building.or_else(|| context.building.clone()),
+            unit: location.unit,
+            room: location.room,
+            floor: location.floor,
+            urgent: cue.is_some(),
+            urgent_cue: cue,
+            is_report,
+        }
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Trains a model on labelled texts.
+pub fn train(rows: &[dataset::Row], opts: TrainOptions) -> Model {
+    let mut classes: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    let examples: Vec<(Vec<String>, usize)> = rows
+        .iter()
+        .map(|r| {
+            let mut f = Vec::new();
+            features::extract(&features::clean(&r.text, &location::parse(&r.text)), &mut f);
+            let y = classes.iter().position(|c| *c == r.label).unwrap_or_default();
+            (f, y)
+        })
+        .collect();
+    Model::train(&examples, classes, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn triage(text: &str) -> Triage {
+        Engine::builtin().triage(text, &Context::default())
+    }
+
+    #[test]
+    fn the_seed_messages() {
+        let light = triage("98栋三单元的楼道灯不亮");
+        assert_eq!(light.category.as_deref(), Some("lighting"));
+        assert_eq!((light.building.as_deref(), light.unit), (Some("98"), Some(3)));
+        assert!(!light.urgent && light.is_report);
+
+        let dish = triage("31号楼楼顶电视信号接收锅摇摇欲坠");
+        assert_eq!(dish.category.as_deref(), Some("building_safety"));
+        assert_eq!(dish.building.as_deref(), Some("31"));
+        assert_eq!((dish.urgent, dish.urgent_cue), (true, Some("摇摇欲坠")));
+
+        let hazards = triage("楼道内私自封门、乱堆杂物和飞线充电");
+        assert_eq!(hazards.category.as_deref(), Some("fire_safety"));
+    }
+
+    #[test]
+    fn chat_is_not_a_report() {
+        for text in ["谢谢物业师傅！", "收到", "👍👍👍", "大家晚上好", "好的"] {
+            let t = triage(text);
+            assert!(!t.is_report, "{text}: {t:?}");
+            assert_eq!(t.category, None);
+        }
+    }
+
+    #[test]
+    fn the_channel_building_fills_in() {
+        let t = Engine::builtin().triage("三单元楼道灯坏了", &Context { building: Some("98".into()) });
+        assert_eq!((t.building.as_deref(), t.unit), (Some("98"), Some(3)));
+    }
+
+    #[test]
+    fn alternatives_are_ranked_and_exclude_the_winner() {
+        let t = triage("楼上漏水滴到我家了");
+        assert!(t.alternatives.len() == 3);
+        assert!(t.alternatives.windows(2).all(|w| w[0].confidence >= w[1].confidence));
+        assert!(t.alternatives.iter().all(|a| Some(&a.category) != t.category.as_ref()));
+    }
+}
