@@ -28,12 +28,12 @@ pub enum Command {
     /// Load the demo data (永兴街道越江社区, 狼山镇街道园林社区) into the database.
     Demo,
     /// Triage Chinese messages: category, place, urgency; train and evaluate models.
-    Triage(crate::triage::cli::TriageArgs),
+    Triage(Box<crate::triage::cli::TriageArgs>),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Triage(args) => tokio::task::spawn_blocking(move || crate::triage::cli::run(args)).await?,
+        Command::Triage(args) => tokio::task::spawn_blocking(move || crate::triage::cli::run(*args)).await?,
         Command::Serve => serve(&cli.database, &cli.serve).await,
         Command::Migrate => {
             let config = Config::new(&cli.database, &cli.serve);

@@ -35,6 +35,89 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub cases: CaseSettings,
+
+    #[command(flatten)]
+    pub channels: ChannelSettings,
+
+    #[command(flatten)]
+    pub wecom: WecomSettings,
+
+    #[command(flatten)]
+    pub notify: NotifySettings,
+}
+
+/// Building chat channels.
+#[derive(Debug, Clone, Args)]
+pub struct ChannelSettings {
+    /// A chat message triaged as a report with at least this confidence (0–1)
+    /// becomes a case at once; below it, a proposed case waits for a
+    /// micro-grid member or grid head to confirm it.
+    #[arg(long, env = "LINLI_CHAT_AUTO_CONFIDENCE", default_value_t = 0.8, global = true)]
+    pub auto_confidence: f64,
+}
+
+impl Default for ChannelSettings {
+    fn default() -> Self {
+        ChannelSettings { auto_confidence: 0.8 }
+    }
+}
+
+/// The WeCom (企业微信) self-built app whose callback linli receives. Without
+/// token, key and corp id, `/connect/wecom/callback` answers 404.
+#[derive(Clone, Args, Default)]
+pub struct WecomSettings {
+    /// The callback Token.
+    #[arg(long = "wecom-token", env = "LINLI_WECOM_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
+    /// The 43-character EncodingAESKey.
+    #[arg(long = "wecom-aes-key", env = "LINLI_WECOM_AES_KEY", global = true, hide_env_values = true)]
+    pub aes_key: Option<String>,
+    /// The corp id (the receive id messages must carry).
+    #[arg(long = "wecom-corp-id", env = "LINLI_WECOM_CORP_ID", global = true)]
+    pub corp_id: Option<String>,
+    /// The community (code or name) within which messages from unmapped
+    /// senders are located by their text.
+    #[arg(long = "wecom-community", env = "LINLI_WECOM_COMMUNITY", global = true)]
+    pub community: Option<String>,
+}
+
+impl std::fmt::Debug for WecomSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WecomSettings")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("aes_key", &self.aes_key.as_ref().map(|_| "***"))
+            .field("corp_id", &self.corp_id)
+            .field("community", &self.community)
+            .finish()
+    }
+}
+
+/// Outbound notifications beyond the in-app list.
+#[derive(Clone, Args)]
+pub struct NotifySettings {
+    /// SMTP server for e-mail notifications: `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`.
+    /// Without it, no e-mail is sent.
+    #[arg(long = "smtp-url", env = "LINLI_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The From mailbox of notification e-mails.
+    #[arg(long = "smtp-from", env = "LINLI_SMTP_FROM", default_value = "邻里 linli <linli@localhost>", global = true)]
+    pub smtp_from: String,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings { smtp_url: None, smtp_from: "邻里 linli <linli@localhost>".to_string() }
+    }
+}
+
+impl std::fmt::Debug for NotifySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifySettings")
+            .field("smtp_url", &self.smtp_url.as_deref().map(crate::server::redact_url))
+            .field("smtp_from", &self.smtp_from)
+            .finish()
+    }
 }
 
 /// How cases are handled.
@@ -90,6 +173,9 @@ pub struct Config {
     pub load_demo: bool,
     pub public_url: Option<String>,
     pub cases: CaseSettings,
+    pub channels: ChannelSettings,
+    pub wecom: WecomSettings,
+    pub notify: NotifySettings,
 }
 
 impl Config {
@@ -100,6 +186,9 @@ impl Config {
             load_demo: !serve.no_demo,
             public_url: serve.public_url.clone(),
             cases: serve.cases.clone(),
+            channels: serve.channels.clone(),
+            wecom: serve.wecom.clone(),
+            notify: serve.notify.clone(),
         }
     }
 
@@ -111,6 +200,9 @@ impl Config {
             load_demo: true,
             public_url: None,
             cases: CaseSettings::default(),
+            channels: ChannelSettings::default(),
+            wecom: WecomSettings::default(),
+            notify: NotifySettings::default(),
         }
     }
 

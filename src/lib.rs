@@ -8,6 +8,7 @@
 pub mod attachments;
 pub mod auth;
 pub mod cases;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -27,4 +28,5 @@ pub mod text;
 pub mod time;
 pub mod triage;
 pub mod web;
+pub mod wecom;
 pub mod workers;

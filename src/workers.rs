@@ -34,7 +34,7 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle
 /// of each ran, for tests.
 pub async fn run_once(state: &AppState) -> Result<(usize, usize)> {
     let jobs = run_due_jobs(state).await?;
-    let sent = crate::notify::deliver_due(&state.db, state.clock.now_ms()).await?;
+    let sent = crate::notify::deliver_due(state).await?;
     Ok((jobs, sent))
 }
 

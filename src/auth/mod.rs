@@ -51,6 +51,17 @@ impl PersonActor {
         self.grants.iter().any(|g| roles.contains(&g.role) && g.covers(path))
     }
 
+    /// Whether the person may configure things (routing rules, robots,
+    /// bindings) at a node: administrators anywhere, community staff and
+    /// the command centre within their subtree. `None`: deployment-wide,
+    /// administrators only.
+    pub fn manages(&self, path: Option<&str>) -> bool {
+        match path {
+            Some(path) => self.covers(&[Role::Admin, Role::CommunityStaff, Role::CommandCentre], path),
+            None => self.has_role(Role::Admin),
+        }
+    }
+
     /// Whether the person holds `role` in organisation `org`.
     pub fn in_organisation(&self, role: Role, org: Option<i64>) -> bool {
         org.is_some() && self.grants.iter().any(|g| g.role == role && g.organisation_id == org)
@@ -71,6 +82,11 @@ pub enum Actor {
     CaseReporter {
         case_id: i64,
     },
+    /// A person outside linli speaking through a chat bridge or WeCom,
+    /// named as the channel knows them.
+    Channel {
+        label: String,
+    },
     /// linli itself: timers, automatic dispatch.
     System,
 }
@@ -83,6 +99,7 @@ impl Actor {
             Actor::Person(p) => p.name.clone(),
             Actor::ApiClient { name, .. } => format!("Open311: {name}"),
             Actor::CaseReporter { .. } => "报告人".to_string(),
+            Actor::Channel { label } => label.clone(),
             Actor::System => "系统".to_string(),
         }
     }
@@ -125,9 +142,16 @@ impl FromRequestParts<AppState> for Actor {
                 .bind(now)
                 .fetch_optional(&state.db)
                 .await?;
-        let (account_id,) =
-            account.ok_or_else(|| Error::Unauthenticated("the token is unknown or has expired".into()))?;
-        Ok(Actor::Person(load_person_actor(&state.db, account_id).await?))
+        if let Some((account_id,)) = account {
+            return Ok(Actor::Person(load_person_actor(&state.db, account_id).await?));
+        }
+        // Chat bridges and Open311 clients present their API key the same way.
+        let client: Option<(i64, String)> = query("SELECT id, name FROM api_clients WHERE key_hash = $1 AND active")
+            .bind(secret::digest(token))
+            .fetch_optional(&state.db)
+            .await?;
+        let (id, name) = client.ok_or_else(|| Error::Unauthenticated("the token is unknown or has expired".into()))?;
+        Ok(Actor::ApiClient { id, name })
     }
 }
 

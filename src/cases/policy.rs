@@ -29,7 +29,7 @@ pub fn can_view(actor: &Actor, case: &CaseFacts) -> bool {
         Actor::CaseReporter { case_id } => *case_id == case.id,
         // Open311 shows every request publicly (masked); clients comment on them.
         Actor::ApiClient { .. } => true,
-        Actor::Anonymous => false,
+        Actor::Anonymous | Actor::Channel { .. } => false,
         Actor::Person(p) => {
             p.covers(NODE_STAFF, &case.node_path)
                 || p.in_organisation(Role::PropertyStaff, case.property_company_id)
@@ -63,7 +63,7 @@ pub fn may(actor: &Actor, action: Action, case: &CaseFacts) -> bool {
     let p = match actor {
         Actor::System => return true,
         Actor::ApiClient { .. } => return matches!(action, A::Report | A::Comment),
-        Actor::Anonymous => return action == A::Report,
+        Actor::Anonymous | Actor::Channel { .. } => return action == A::Report,
         Actor::CaseReporter { case_id } => {
             return *case_id == case.id && matches!(action, A::Close | A::Rework | A::Evaluate | A::Comment);
         }
@@ -73,8 +73,11 @@ pub fn may(actor: &Actor, action: Action, case: &CaseFacts) -> bool {
     let reporter = case.reporter_ids.contains(&p.person_id);
     match action {
         A::Report => true,
-        A::Register | A::Merge => in_scope(&[R::MicroGridMember, R::GridHead, R::CommunityStaff, R::CommandCentre]),
-        A::Reject | A::Dispatch | A::Reopen => in_scope(&[R::GridHead, R::CommunityStaff, R::CommandCentre]),
+        // Micro-grid members filter their building's reports: confirm, merge, or dismiss.
+        A::Register | A::Merge | A::Reject => {
+            in_scope(&[R::MicroGridMember, R::GridHead, R::CommunityStaff, R::CommandCentre])
+        }
+        A::Dispatch | A::Reopen => in_scope(&[R::GridHead, R::CommunityStaff, R::CommandCentre]),
         A::Accept | A::SendBack | A::Resolve => is_assignee(p, case),
         A::Close | A::Rework => reporter || in_scope(&[R::MicroGridMember, R::GridHead, R::CommunityStaff]),
         A::Evaluate => reporter || in_scope(&[R::CommunityStaff]),

@@ -102,6 +102,7 @@ async fn create(
         floor: r.floor,
         reporter,
         source,
+        hold: false,
     };
     let case = service::report(&state, &actor, input).await?;
     if !r.attachments.is_empty() {
@@ -193,6 +194,7 @@ struct ActionBody {
     assign_to: Option<i64>,
     #[serde(default)]
     attachments: Vec<String>,
+    category: Option<String>,
 }
 
 async fn act(
@@ -215,6 +217,7 @@ async fn act(
         merge_into: b.merge_into,
         assign_to: b.assign_to,
         attachments: b.attachments,
+        category: b.category,
     };
     let case = service::act(&state, &actor, id, action, input).await?;
     Ok(Json(view_for(&state, &actor, &case).await?))

@@ -41,6 +41,8 @@ pub struct ReportInput {
     pub floor: Option<i64>,
     pub reporter: Reporter,
     pub source: Source,
+    /// Keep it at step 1 for a person to confirm, whatever the settings.
+    pub hold: bool,
 }
 
 /// A requested transition.
@@ -55,6 +57,8 @@ pub struct ActionInput {
     pub assign_to: Option<i64>,
     /// Photos already uploaded, by SHA-256.
     pub attachments: Vec<String>,
+    /// For `register`: the category, when the person corrects the triage.
+    pub category: Option<String>,
 }
 
 const NEAREST_BUILDING_M: f64 = 300.0;
@@ -62,6 +66,26 @@ const NEAREST_BUILDING_M: f64 = 300.0;
 /// Records a report. A categorised, located report that does not look like
 /// a duplicate is registered and dispatched at once when auto-dispatch is on.
 pub async fn report(state: &AppState, actor: &Actor, input: ReportInput) -> Result<Case> {
+    let located = locate_report(state, &input).await?;
+    let mut tx = state.db.begin().await?;
+    let id = file_report(state, &mut tx, actor, &input, &located).await?;
+    tx.commit().await?;
+    store::case_by_id(&state.db, id).await
+}
+
+/// A report checked and placed, ready to be filed.
+pub struct Located {
+    category: &'static Category,
+    description: String,
+    ctx: BuildingContext,
+    unit: Option<i64>,
+    node: crate::org::OrgNode,
+    lat: Option<f64>,
+    lng: Option<f64>,
+}
+
+/// Validates a report and finds its building (reads only).
+pub async fn locate_report(state: &AppState, input: &ReportInput) -> Result<Located> {
     let category = taxonomy::category(&input.category)
         .ok_or_else(|| Error::invalid("category", format!("unknown category `{}`", input.category)))?;
     let description = input.description.trim().to_string();
@@ -89,29 +113,43 @@ pub async fn report(state: &AppState, actor: &Actor, input: ReportInput) -> Resu
         Location::Point { lat, lng } => (Some(lat), Some(lng)),
         _ => (ctx.building.lat, ctx.building.lng),
     };
+    Ok(Located { category, description, ctx, unit, node, lat, lng })
+}
+
+/// Files a located report inside `tx`: duplicate check, the case, its
+/// reporter and first event, and (unless held) registration and dispatch.
+pub async fn file_report(
+    state: &AppState,
+    tx: &mut Tx,
+    actor: &Actor,
+    input: &ReportInput,
+    located: &Located,
+) -> Result<i64> {
+    let Located { category, description, ctx, unit, node, lat, lng } = located;
+    let (unit, lat, lng) = (*unit, *lat, *lng);
     let now = state.clock.now_ms();
     let settings = &state.config.cases;
-
-    let mut tx = state.db.begin().await?;
     let probe = duplicates::Probe {
         category: category.code.to_string(),
         building_id: Some(ctx.building.id),
-        point: lat.zip(lng),
+        // Distance matters for reports placed by coordinates; a report that
+        // names its building is compared by building (neighbours are 40 m apart).
+        point: if matches!(input.location, Location::Point { .. }) { lat.zip(lng) } else { None },
         since: now - i64::from(settings.duplicate_window_hours) * 3_600_000,
         max_distance_m: settings.duplicate_distance_m,
     };
-    let likely_duplicate_of = duplicates::find(&mut tx, &probe).await?;
+    let likely_duplicate_of = duplicates::find(tx, &probe).await?;
     let new_case = NewCase {
         token: crate::auth::secret::new_token(),
         category: category.code.to_string(),
         urgent: input.urgent,
-        description,
+        description: description.clone(),
         source: input.source,
         building_id: Some(ctx.building.id),
         unit,
         room: input.room.clone(),
         floor: input.floor,
-        address: Some(address_of(&ctx, unit, input.room.as_deref())),
+        address: Some(address_of(ctx, unit, input.room.as_deref())),
         lat,
         lng,
         node_id: node.id,
@@ -119,20 +157,19 @@ pub async fn report(state: &AppState, actor: &Actor, input: ReportInput) -> Resu
         property_company_id: ctx.building.property_company_id,
         likely_duplicate_of,
     };
-    let id = store::insert_case(&mut tx, &new_case, now).await?;
-    store::add_reporter(&mut tx, id, &input.reporter, input.source, None, now).await?;
+    let id = store::insert_case(tx, &new_case, now).await?;
+    store::add_reporter(tx, id, &input.reporter, input.source, None, now).await?;
     let data = json!({ "likely_duplicate_of": likely_duplicate_of });
     let event =
         NewEvent { case_id: id, action: Action::Report, from: None, to: Status::Reported, actor, note: None, data };
-    store::append_event(&mut tx, event, now).await?;
-    if settings.auto_dispatch && likely_duplicate_of.is_none() {
+    store::append_event(tx, event, now).await?;
+    if settings.auto_dispatch && !input.hold && likely_duplicate_of.is_none() {
         for action in [Action::Register, Action::Dispatch] {
-            let case = store::case_by_id(&mut tx, id).await?;
-            apply(state, &mut tx, &Actor::System, &case, action, &ActionInput::default(), Some(&ctx)).await?;
+            let case = store::case_by_id(&mut *tx, id).await?;
+            apply(state, tx, &Actor::System, &case, action, &ActionInput::default(), Some(ctx)).await?;
         }
     }
-    tx.commit().await?;
-    store::case_by_id(&state.db, id).await
+    Ok(id)
 }
 
 /// Finds the building a report is about (and a unit named in free text).
@@ -264,7 +301,15 @@ async fn apply(
     let mut notices: Vec<(Audience, String)> = Vec::new();
     let category = taxonomy::category(&case.category).unwrap_or(&taxonomy::CATEGORIES[0]);
     match action {
-        Action::Register => changes.set("registered_at", now),
+        Action::Register => {
+            changes.set("registered_at", now);
+            if let Some(code) = input.category.as_deref().filter(|c| *c != case.category) {
+                let corrected = taxonomy::category(code)
+                    .ok_or_else(|| Error::invalid("category", format!("unknown category `{code}`")))?;
+                changes.set("category", corrected.code);
+                data.insert("category".into(), json!({ "from": case.category, "to": corrected.code }));
+            }
+        }
         Action::Reject | Action::Comment | Action::Accept | Action::Report | Action::Remind => {}
         Action::Merge => {
             let target =
@@ -380,13 +425,79 @@ async fn apply(
         data.insert("attachments".into(), input.attachments.clone().into());
     }
     store::update_case(tx, case, to, changes, now).await?;
-    let event = NewEvent { case_id: case.id, action, from: Some(case.status), to, actor, note, data: data.into() };
+    let event =
+        NewEvent { case_id: case.id, action, from: Some(case.status), to, actor, note, data: data.clone().into() };
     let event_id = store::append_event(tx, event, now).await?;
     crate::attachments::link(tx, case.id, event_id, &input.attachments, now).await?;
+    let email = state.config.notify.smtp_url.is_some();
     for (audience, text) in notices {
-        notify_audience(tx, case, event_id, &audience, &text, note, now).await?;
+        notify_audience(tx, case, event_id, &audience, &text, note, email, now).await?;
     }
+    broadcast(tx, case, action, event_id, &data, now).await?;
     Ok(event_id)
+}
+
+/// Tells the case's building channel (for reports that came from one) and
+/// the group robots above the case how it moves on.
+async fn broadcast(
+    tx: &mut Tx,
+    case: &Case,
+    action: Action,
+    event_id: i64,
+    data: &serde_json::Map<String, serde_json::Value>,
+    now: i64,
+) -> Result<()> {
+    let detail = match action {
+        Action::Dispatch => format!(
+            "责任单位：{}，处置时限：{}",
+            data.get("assignee").and_then(|a| a["name"].as_str()).unwrap_or(""),
+            data.get("due_at")
+                .and_then(|d| d.as_str())
+                .and_then(crate::time::parse_datetime)
+                .map(deadline_text)
+                .unwrap_or_default()
+        ),
+        _ => String::new(),
+    };
+    let Some(line) = crate::channels::progress_line(action, case, &detail) else {
+        if action != Action::Escalate {
+            return Ok(());
+        }
+        let level = data.get("level").and_then(serde_json::Value::as_i64).unwrap_or(1);
+        let line = format!(
+            "【上报{}】#{} {} 已超期或需协调",
+            level_name(level),
+            case.id,
+            case.address.clone().unwrap_or_default()
+        );
+        return notify_robots(tx, case, event_id, &line, now).await;
+    };
+    if matches!(case.source, Source::Chat | Source::Wecom)
+        && let Some(building_id) = case.building_id
+    {
+        crate::channels::store::insert_system(tx, building_id, case.node_id, case.id, &line, now).await?;
+    }
+    // Registration and dispatch come together; robots hear of the dispatch.
+    if action == Action::Register {
+        return Ok(());
+    }
+    notify_robots(tx, case, event_id, &line, now).await
+}
+
+async fn notify_robots(tx: &mut Tx, case: &Case, event_id: i64, line: &str, now: i64) -> Result<()> {
+    let category = taxonomy::category(&case.category).map_or("", |c| c.name_zh);
+    for robot in crate::notify::robots::robots_for(tx, &case.node_path).await? {
+        let message = Message {
+            person_id: None,
+            address: Some(robot.id.to_string()),
+            case_id: Some(case.id),
+            title: format!("{line}（{category}）"),
+            body: crate::privacy::mask_text(&case.description),
+            dedupe_key: format!("event:{event_id}:robot:{}", robot.id),
+        };
+        notify::enqueue(tx, Channel::Robot, &message, now).await?;
+    }
+    Ok(())
 }
 
 /// Grid head, community, street.
@@ -490,7 +601,8 @@ pub async fn run_job(state: &AppState, tx: &mut Tx, job: &jobs::Job) -> Result<(
             let due = case.due_at.map(deadline_text).unwrap_or_default();
             let event_id = append_system_event(tx, &case, Action::Remind, "即将超期", now).await?;
             let text = format!("即将超期（{due} 截止）：{}", summary(&case, category));
-            notify_audience(tx, &case, event_id, &Audience::CurrentAssignee, &text, None, now).await?;
+            let email = state.config.notify.smtp_url.is_some();
+            notify_audience(tx, &case, event_id, &Audience::CurrentAssignee, &text, None, email, now).await?;
         }
         JOB_OVERDUE => {
             let level: i64 = serde_json::from_str::<serde_json::Value>(&job.payload)
@@ -575,6 +687,7 @@ enum Audience {
     Supervisors(i64),
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn notify_audience(
     tx: &mut Tx,
     case: &Case,
@@ -582,6 +695,7 @@ async fn notify_audience(
     audience: &Audience,
     title: &str,
     note: Option<&str>,
+    email: bool,
     now: i64,
 ) -> Result<()> {
     let people = recipients(tx, case, audience).await?;
@@ -591,15 +705,33 @@ async fn notify_audience(
     };
     for person_id in people {
         let message = Message {
-            person_id,
+            person_id: Some(person_id),
+            address: None,
             case_id: Some(case.id),
             title: title.to_string(),
             body: body.clone(),
             dedupe_key: format!("event:{event_id}:person:{person_id}:{}", audience_key(audience)),
         };
         notify::enqueue(tx, Channel::InApp, &message, now).await?;
+        if email && let Some(address) = email_of(tx, person_id).await? {
+            let copy = Message {
+                person_id: Some(person_id),
+                address: Some(address),
+                dedupe_key: format!("{}:email", message.dedupe_key),
+                ..message
+            };
+            notify::enqueue(tx, Channel::Email, &copy, now).await?;
+        }
     }
     Ok(())
+}
+
+async fn email_of(tx: &mut Tx, person_id: i64) -> Result<Option<String>> {
+    let row: Option<(Option<String>,)> = query("SELECT email FROM people WHERE id = $1 AND erased_at IS NULL")
+        .bind(person_id)
+        .fetch_optional(tx)
+        .await?;
+    Ok(row.and_then(|r| r.0))
 }
 
 fn audience_key(a: &Audience) -> String {

@@ -148,7 +148,7 @@ pub struct NewEvent<'a> {
 
 pub async fn append_event(tx: &mut Tx, e: NewEvent<'_>, now: i64) -> Result<i64> {
     let (kind, person, client) = match e.actor {
-        Actor::Anonymous | Actor::CaseReporter { .. } => ("public", None, None),
+        Actor::Anonymous | Actor::CaseReporter { .. } | Actor::Channel { .. } => ("public", None, None),
         Actor::Person(p) => ("person", Some(p.person_id), None),
         Actor::ApiClient { id, .. } => ("api_client", None, Some(*id)),
         Actor::System => ("system", None, None),

@@ -26,7 +26,7 @@ macro_rules! migration {
     };
 }
 
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "foundation"), migration!(2, "cases")];
+pub const MIGRATIONS: &[Migration] = &[migration!(1, "foundation"), migration!(2, "cases"), migration!(3, "channels")];
 
 /// Serialises concurrent `migrate` runs of several app servers on one PostgreSQL.
 const PG_LOCK_KEY: i64 = 0x6c696e6c69; // "linli"

@@ -224,6 +224,12 @@ async fn yuejiang(demo: &mut Demo, district: i64) -> Result<()> {
         let p = demo.person().await?;
         demo.role(NewRole::in_organisation(p, Role::PropertyStaff, property).title(title).duties(duties)).await?;
         demo.account(p, username).await?;
+        // A reserved example domain: mail to it never reaches anyone real.
+        query("UPDATE people SET email = $1 WHERE id = $2")
+            .bind(format!("{username}@yuejiang-wuye.example"))
+            .bind(p)
+            .execute(&mut demo.tx)
+            .await?;
     }
     let estate =
         org::insert_estate(&mut demo.tx, community, "越江新村", &["越江小区"], Some("崇川区越江路"), Some(1995))
@@ -290,6 +296,12 @@ async fn yuejiang(demo: &mut Demo, district: i64) -> Result<()> {
         }
         if n == 98 {
             demo.account(member, "weiwangge").await?;
+            // Her WeCom userid: what she posts there is 98栋's channel.
+            query("INSERT INTO wecom_bindings (kind, external_id, building_id, created_at) VALUES ('user', 'yuejiang-98', $1, $2)")
+                .bind(building)
+                .bind(crate::time::now_ms())
+                .execute(&mut demo.tx)
+                .await?;
             let resident = demo.person().await?;
             demo.role(NewRole::at_node(resident, Role::Resident, micro).duties("98栋3单元302室")).await?;
             demo.account(resident, "jumin").await?;

@@ -93,6 +93,7 @@ pub async fn create(state: &AppState, form: &Params, format: Format) -> Reply {
             email: field("email")?.map(str::to_string),
         },
         source: Source::Open311,
+        hold: false,
     };
     let case = service::report(state, &actor, input).await.map_err(|e| match e {
         Error::Invalid { field: f, reason } => Failure::new(400, format!("{}: {reason}", open311_name(&f)), format),

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::{NewRule, RoutingRule};
-use crate::auth::{Actor, PersonActor};
+use crate::auth::Actor;
 use crate::db::query;
 use crate::error::{Error, Result};
 use crate::people::Role;
@@ -24,13 +24,6 @@ pub fn endpoints() -> Vec<Endpoint> {
 }
 
 const MANAGERS: &[Role] = &[Role::Admin, Role::CommunityStaff, Role::CommandCentre];
-
-fn may_manage(p: &PersonActor, node_path: Option<&str>) -> bool {
-    match node_path {
-        Some(path) => p.covers(MANAGERS, path),
-        None => p.has_role(Role::Admin),
-    }
-}
 
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<RoutingRule>>> {
     let p = actor.require_person()?;
@@ -56,7 +49,7 @@ async fn create(
         ),
         None => None,
     };
-    if !may_manage(p, node.as_ref().map(|n| n.path.as_str())) {
+    if !p.manages(node.as_ref().map(|n| n.path.as_str())) {
         return Err(Error::Forbidden("you may only set routing rules within your own area".into()));
     }
     let mut tx = state.db.begin().await?;
@@ -77,7 +70,7 @@ async fn remove(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>
         .into_iter()
         .find(|r| r.id == id)
         .ok_or_else(|| Error::not_found("routing rule", id.to_string()))?;
-    if !may_manage(p, rule.node_path.as_deref()) {
+    if !p.manages(rule.node_path.as_deref()) {
         return Err(Error::Forbidden("you may only remove routing rules within your own area".into()));
     }
     query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&state.db).await?;

@@ -13,7 +13,7 @@ pub mod urgency;
 
 use std::sync::OnceLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use model::{Model, TrainOptions, softmax};
 
@@ -56,14 +56,14 @@ pub struct Context {
 }
 
 /// A category and how sure the engine is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scored {
     pub category: String,
     pub confidence: f64,
 }
 
 /// The triage of one message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Triage {
     /// The category, or `null` when the message is not a report.
     pub category: Option<String>,
@@ -75,7 +75,7 @@ pub struct Triage {
     pub room: Option<String>,
     pub floor: Option<i32>,
     pub urgent: bool,
-    pub urgent_cue: Option<&'static str>,
+    pub urgent_cue: Option<String>,
     pub is_report: bool,
 }
 
@@ -157,7 +157,7 @@ impl Engine {
             room: location.room,
             floor: location.floor,
             urgent: cue.is_some(),
-            urgent_cue: cue,
+            urgent_cue: cue.map(str::to_string),
             is_report,
         }
     }
@@ -202,7 +202,7 @@ mod tests {
         let dish = triage("31号楼楼顶电视信号接收锅摇摇欲坠");
         assert_eq!(dish.category.as_deref(), Some("building_safety"));
         assert_eq!(dish.building.as_deref(), Some("31"));
-        assert_eq!((dish.urgent, dish.urgent_cue), (true, Some("摇摇欲坠")));
+        assert_eq!((dish.urgent, dish.urgent_cue.as_deref()), (true, Some("摇摇欲坠")));
 
         let hazards = triage("楼道内私自封门、乱堆杂物和飞线充电");
         assert_eq!(hazards.category.as_deref(), Some("fire_safety"));

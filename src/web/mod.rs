@@ -45,6 +45,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::notify::routes::endpoints(),
         crate::attachments::routes::endpoints(),
         crate::open311::endpoints(),
+        crate::channels::routes::endpoints(),
+        crate::wecom::routes::endpoints(),
+        crate::notify::admin::endpoints(),
     ];
     modules.into_iter().flatten().collect()
 }

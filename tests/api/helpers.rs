@@ -142,14 +142,30 @@ impl TestApp {
         TestApp::start_with_clock(database, load_demo, Clock::system()).await
     }
 
+    /// A demo server on SQLite with settings changed by `configure`.
+    pub async fn spawn_configured(clock: Clock, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let database = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+        TestApp::start_configured(database, true, clock, configure).await
+    }
+
     /// Starts a server whose clock may run ahead of the real one. Its
     /// background worker is slowed to a crawl: tests run passes themselves
     /// with [`TestApp::run_workers`], so what fires when is deterministic.
     pub async fn start_with_clock(database: TestDb, load_demo: bool, clock: Clock) -> TestApp {
+        TestApp::start_configured(database, load_demo, clock, |_| {}).await
+    }
+
+    async fn start_configured(
+        database: TestDb,
+        load_demo: bool,
+        clock: Clock,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut config = Config::for_database(&database.url);
         config.load_demo = load_demo;
         config.db_max_connections = 4;
         config.cases.worker_interval_ms = 3_600_000;
+        configure(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let env = Environment { clock: clock.clone() };
         let server = Server::build_with(config, listener, env).await.expect("build the server");

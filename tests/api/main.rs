@@ -7,11 +7,15 @@ mod helpers;
 mod indicators;
 
 mod cases;
+mod channels;
 mod directory;
 mod durability;
 mod lifecycle;
 mod open311;
 mod openapi;
+mod outbound;
 mod schema;
 mod search;
 mod timers;
+mod triage_cli;
+mod wecom;

@@ -1,0 +1,118 @@
+//! `/api/v1/robots`: group robots that hear of cases in a subtree.
+//! The URL and secret are write-only: never shown, never logged.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::robots::{Robot, RobotKind, robot_by_id};
+use crate::auth::Actor;
+use crate::db::query;
+use crate::error::{Error, Result};
+use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
+use crate::web::json::ApiJson;
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/v1/robots", list),
+        Endpoint::post("/api/v1/robots", create),
+        Endpoint::delete("/api/v1/robots/{id}", remove),
+    ]
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRobot {
+    kind: RobotKind,
+    name: String,
+    url: String,
+    secret: Option<String>,
+    /// The organisation node (code) whose cases it hears of.
+    node: String,
+}
+
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<Robot>>> {
+    let p = actor.require_person()?;
+    let robots: Vec<(Robot, String)> = query(
+        "SELECT r.id, r.kind, r.name, r.url, r.secret, r.node_id, r.active, n.path
+         FROM robots r JOIN org_nodes n ON n.id = r.node_id ORDER BY r.id",
+    )
+    .fetch_all::<RobotWithPath>(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| (r.robot(), r.path))
+    .collect();
+    Ok(Json(robots.into_iter().filter(|(_, path)| p.manages(Some(path))).map(|(r, _)| r).collect()))
+}
+
+crate::db_row! {
+    struct RobotWithPath {
+        id: i64,
+        kind: RobotKind,
+        name: String,
+        url: String,
+        secret: Option<String>,
+        node_id: i64,
+        active: bool,
+        path: String,
+    }
+}
+
+impl RobotWithPath {
+    fn robot(&self) -> Robot {
+        Robot {
+            id: self.id,
+            kind: self.kind,
+            name: self.name.clone(),
+            url: self.url.clone(),
+            secret: self.secret.clone(),
+            node_id: self.node_id,
+            active: self.active,
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(r): ApiJson<NewRobot>,
+) -> Result<(StatusCode, Json<Robot>)> {
+    let p = actor.require_person()?;
+    let node = crate::org::store::node_by_code(&state.db, &r.node)
+        .await
+        .map_err(|_| Error::invalid("node", format!("no organisation node `{}`", r.node)))?;
+    if !p.manages(Some(&node.path)) {
+        return Err(Error::Forbidden("you may only add robots within your own area".into()));
+    }
+    if !(r.url.starts_with("https://") || r.url.starts_with("http://")) || r.url.len() > 500 {
+        return Err(Error::invalid("url", "must be the robot's http(s) webhook address"));
+    }
+    if r.name.trim().is_empty() || r.name.chars().count() > 60 {
+        return Err(Error::invalid("name", "must be 1 to 60 characters"));
+    }
+    let id: i64 = query(
+        "INSERT INTO robots (kind, name, url, secret, node_id, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id",
+    )
+    .bind(r.kind)
+    .bind(r.name.trim())
+    .bind(&r.url)
+    .bind(r.secret.as_ref())
+    .bind(node.id)
+    .bind(state.clock.now_ms())
+    .scalar(&state.db)
+    .await?;
+    Ok((StatusCode::CREATED, Json(robot_by_id(&state.db, id).await?)))
+}
+
+async fn remove(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<StatusCode> {
+    let p = actor.require_person()?;
+    let robot = robot_by_id(&state.db, id).await?;
+    let node = crate::org::store::node_by_id(&state.db, robot.node_id).await?;
+    if !p.manages(Some(&node.path)) {
+        return Err(Error::Forbidden("you may only remove robots within your own area".into()));
+    }
+    query("UPDATE robots SET active = FALSE WHERE id = $1").bind(id).execute(&state.db).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
