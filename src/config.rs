@@ -52,7 +52,7 @@ pub struct ChannelSettings {
     /// A chat message triaged as a report with at least this confidence (0–1)
     /// becomes a case at once; below it, a proposed case waits for a
     /// micro-grid member or grid head to confirm it.
-    #[arg(long, env = "LINLI_CHAT_AUTO_CONFIDENCE", default_value_t = 0.8, global = true)]
+    #[arg(long = "chat-auto-confidence", env = "LINLI_CHAT_AUTO_CONFIDENCE", default_value_t = 0.8, global = true)]
     pub auto_confidence: f64,
 }
 

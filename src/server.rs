@@ -40,6 +40,11 @@ impl Server {
             crate::demo::load(&db).await.context("loading the demo data")?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo data loaded");
         }
+        // Train the built-in triage model now, off the runtime, so the first
+        // chat message does not wait for it.
+        tokio::task::spawn_blocking(|| {
+            crate::triage::Engine::builtin();
+        });
         let state = AppState { db, config: Arc::new(config), clock: env.clock };
         Ok(Server { listener, state })
     }
