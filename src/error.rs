@@ -18,6 +18,9 @@ pub enum Error {
     /// No valid credentials were given where they are needed.
     #[error("{0}")]
     Unauthenticated(String),
+    /// A part of the system this request needs is missing (e.g. a font).
+    #[error("{0}")]
+    Unavailable(String),
     /// A body or upload over its size limit.
     #[error("{0}")]
     TooLarge(String),

@@ -20,6 +20,7 @@ pub mod notify;
 pub mod open311;
 pub mod org;
 pub mod people;
+pub mod print;
 pub mod privacy;
 pub mod routing;
 pub mod server;

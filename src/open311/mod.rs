@@ -188,17 +188,8 @@ fn date_param(params: &Params, name: &str, format: Format) -> Result<Option<i64>
         .transpose()
 }
 
-/// The base URL for links in responses.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
-}
-
 fn discovery(state: &AppState, headers: &HeaderMap) -> Value {
-    let base = base_url(state, headers);
+    let base = crate::web::base_url(state, headers);
     json!({
         "changeset": "2024-06-05 00:00",
         "contact": "邻里 linli — contact the street's command centre (指挥中心) that runs this server",

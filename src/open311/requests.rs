@@ -3,7 +3,7 @@
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::{Failure, Format, Reply, base_url, client, render};
+use super::{Failure, Format, Reply, client, render};
 use crate::cases::service::{self, ReportInput};
 use crate::cases::store::{self, CASE_SELECT, Reporter};
 use crate::cases::{Case, Source};
@@ -11,6 +11,7 @@ use crate::db::{Value as Arg, query, query_dyn};
 use crate::error::Error;
 use crate::privacy::{Phone, mask_text};
 use crate::web::AppState;
+use crate::web::base_url;
 use crate::web::params::Params;
 
 const MAX_RESULTS: i64 = 1000;

@@ -34,6 +34,7 @@ impl Error {
             Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +62,7 @@ impl IntoResponse for Error {
             Error::Unauthenticated(_) => ("unauthenticated", None),
             Error::Forbidden(_) => ("forbidden", None),
             Error::TooLarge(_) => ("too_large", None),
+            Error::Unavailable(_) => ("unavailable", None),
             Error::Db(_) | Error::Internal(_) => ("internal", None),
         };
         let allowed = match &self {

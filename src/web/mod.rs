@@ -48,6 +48,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::channels::routes::endpoints(),
         crate::wecom::routes::endpoints(),
         crate::notify::admin::endpoints(),
+        crate::print::routes::endpoints(),
     ];
     modules.into_iter().flatten().collect()
 }
@@ -78,6 +79,16 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .with_state(state)
+}
+
+/// The address people reach this server at, for links and QR codes:
+/// `LINLI_PUBLIC_URL`, else what the request's Host header says.
+pub fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
 }
 
 /// The process is up.
