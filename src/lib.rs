@@ -5,6 +5,7 @@
 //! (`db`, `web`, `auth`, `jobs`, `notify`, `attachments`, `config`, `server`)
 //! knows no domain. `workers` wires the background loops to the domain.
 
+pub mod app;
 pub mod attachments;
 pub mod auth;
 pub mod cases;

@@ -126,7 +126,15 @@ impl FromRequestParts<AppState> for Actor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Actor> {
         let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
-            return Ok(Actor::Anonymous);
+            // A browser session: writes must carry its CSRF token in a header.
+            let Some(user) = crate::web::session::web_user(parts, state).await? else {
+                return Ok(Actor::Anonymous);
+            };
+            if !parts.method.is_safe() {
+                let given = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+                user.check_csrf(given)?;
+            }
+            return Ok(Actor::Person(user.person));
         };
         let token = header
             .to_str()

@@ -41,26 +41,9 @@ async fn sign_in(
     State(state): State<AppState>,
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<TokenResponse>)> {
-    let account: Option<(i64, String, bool)> =
-        query("SELECT id, password_hash, disabled FROM accounts WHERE username = $1")
-            .bind(c.username.trim())
-            .fetch_optional(&state.db)
-            .await?;
-    let (account_id, hash, disabled) = match account {
-        Some((id, hash, disabled)) => (id, Some(hash), disabled),
-        None => (0, None, true),
-    };
-    let password = c.password;
-    // An unknown user is checked against a dummy hash, so the response time
-    // does not tell which usernames exist.
-    let ok = tokio::task::spawn_blocking(move || {
-        crate::people::accounts::verify_password(&password, hash.as_deref().unwrap_or_else(|| dummy_hash()))
-    })
-    .await
-    .map_err(|e| Error::Internal(anyhow::anyhow!("password check failed: {e}")))?;
-    if !ok || disabled || account_id == 0 {
-        return Err(Error::Unauthenticated("wrong username or password".into()));
-    }
+    let account_id = crate::web::session::check_password(&state, &c.username, &c.password)
+        .await?
+        .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;
     let token = secret::new_token();
     let now = state.clock.now_ms();
     let expires_at = now + TOKEN_LIFETIME_MS;
@@ -76,12 +59,6 @@ async fn sign_in(
     .await?;
     let person = super::load_person_actor(&state.db, account_id).await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at: crate::time::to_rfc3339(expires_at), person })))
-}
-
-/// A hash of a password nobody has, for refusals that take as long as checks.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| crate::people::accounts::hash_password(&secret::new_token()).unwrap_or_default())
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap, actor: Actor) -> Result<StatusCode> {

@@ -226,14 +226,66 @@ async fn act(
 /// Cases the caller may see, newest first, filtered.
 async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Result<Json<Vec<CaseView>>> {
     let person = actor.require_person()?;
-    let limit = params.integer("limit", 1, 200)?.unwrap_or(50);
-    let offset = params.integer("offset", 0, 1_000_000)?.unwrap_or(0);
+    let status = match params.optional("status")? {
+        Some(s) => Some(Status::from_code(s).ok_or_else(|| Error::invalid("status", format!("unknown status `{s}`")))?),
+        None => None,
+    };
+    let category = params.optional("category")?.map(str::to_string);
+    if let Some(c) = &category
+        && crate::taxonomy::category(c).is_none()
+    {
+        return Err(Error::invalid("category", format!("unknown category `{c}`")));
+    }
+    let node_path = match params.text("node", 40)? {
+        Some(code) => Some(
+            crate::org::store::node_by_code(&state.db, code)
+                .await
+                .map_err(|_| Error::invalid("node", format!("no node `{code}`")))?
+                .path,
+        ),
+        None => None,
+    };
+    let overdue = match params.optional("overdue")? {
+        Some("true") => true,
+        Some("false") | None => false,
+        Some(_) => return Err(Error::invalid("overdue", "must be true or false")),
+    };
+    let filter = CaseFilter {
+        status,
+        category,
+        building: params.text("building", 40)?.map(str::to_string),
+        node_path,
+        overdue,
+        limit: params.integer("limit", 1, 200)?.unwrap_or(50),
+        offset: params.integer("offset", 0, 1_000_000)?.unwrap_or(0),
+    };
+    let cases = visible_cases(&state, person, &filter).await?;
+    let mut views = Vec::with_capacity(cases.len());
+    for case in &cases {
+        views.push(view_for(&state, &actor, case).await?);
+    }
+    Ok(Json(views))
+}
+
+/// Narrowing of a case list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<Status>,
+    pub category: Option<String>,
+    pub building: Option<String>,
+    pub node_path: Option<String>,
+    pub overdue: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The cases a person's grants cover (and those they reported), newest first.
+pub async fn visible_cases(state: &AppState, person: &crate::auth::PersonActor, f: &CaseFilter) -> Result<Vec<Case>> {
     let mut args: Vec<Value> = Vec::new();
     let mut arg = |v: Value| {
         args.push(v);
         format!("${}", args.len())
     };
-    // Scope: what the caller's grants cover.
     let mut scope: Vec<String> = Vec::new();
     for g in &person.grants {
         match (g.role, &g.node_path, g.organisation_id) {
@@ -257,41 +309,24 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
         arg(person.person_id.into())
     ));
     let mut sql = format!("{} WHERE ({})", store::CASE_SELECT, scope.join(" OR "));
-    if let Some(status) = params.optional("status")? {
-        let status =
-            Status::from_code(status).ok_or_else(|| Error::invalid("status", format!("unknown status `{status}`")))?;
+    if let Some(status) = f.status {
         sql.push_str(&format!(" AND c.status = {}", arg(status.into())));
     }
-    if let Some(category) = params.optional("category")? {
-        if crate::taxonomy::category(category).is_none() {
-            return Err(Error::invalid("category", format!("unknown category `{category}`")));
-        }
-        sql.push_str(&format!(" AND c.category = {}", arg(category.into())));
+    if let Some(category) = &f.category {
+        sql.push_str(&format!(" AND c.category = {}", arg(category.clone().into())));
     }
-    if let Some(code) = params.text("building", 40)? {
-        sql.push_str(&format!(" AND b.code = {}", arg(code.into())));
+    if let Some(code) = &f.building {
+        sql.push_str(&format!(" AND b.code = {}", arg(code.clone().into())));
     }
-    if let Some(code) = params.text("node", 40)? {
-        let node = crate::org::store::node_by_code(&state.db, code)
-            .await
-            .map_err(|_| Error::invalid("node", format!("no node `{code}`")))?;
-        sql.push_str(&format!(" AND c.node_path LIKE {}", arg(format!("{}%", node.path).into())));
+    if let Some(path) = &f.node_path {
+        sql.push_str(&format!(" AND c.node_path LIKE {}", arg(format!("{path}%").into())));
     }
-    match params.optional("overdue")? {
-        Some("true") => {
-            let now = arg(state.clock.now_ms().into());
-            sql.push_str(&format!(
-                " AND ((c.closed_at IS NULL AND c.due_at < {now} AND c.status NOT IN ('suspended', 'rejected', 'merged')) OR c.closed_at > c.due_at)"
-            ));
-        }
-        Some("false") | None => {}
-        Some(_) => return Err(Error::invalid("overdue", "must be true or false")),
+    if f.overdue {
+        let now = arg(state.clock.now_ms().into());
+        sql.push_str(&format!(
+            " AND ((c.closed_at IS NULL AND c.due_at < {now} AND c.status NOT IN ('suspended', 'rejected', 'merged')) OR c.closed_at > c.due_at)"
+        ));
     }
-    sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {} OFFSET {}", arg(limit.into()), arg(offset.into())));
-    let cases: Vec<Case> = query_dyn(sql).bind_all(args).fetch_all(&state.db).await?;
-    let mut views = Vec::with_capacity(cases.len());
-    for case in &cases {
-        views.push(view_for(&state, &actor, case).await?);
-    }
-    Ok(Json(views))
+    sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {} OFFSET {}", arg(f.limit.max(1).into()), arg(f.offset.into())));
+    Ok(query_dyn(sql).bind_all(args).fetch_all(&state.db).await?)
 }

@@ -24,8 +24,8 @@ pub fn work_card(font: &CjkFont, card: &WorkCard) -> Result<Vec<u8>, String> {
     let (x, y, w, h) = (57.5, 30.0, 95.0, 140.0);
     page.rect(x, y, w, h, Some(WHITE), Some((GREY, 0.5)));
     page.rect(x, y, w, 22.0, Some(RED), None);
-    centred(&mut page, font, x, w, y + 10.0, 11.0, WHITE, &card.issuer);
-    centred(&mut page, font, x, w, y + 18.5, 16.0, WHITE, "工 作 证");
+    centred(&mut page, font, (x, w), y + 10.0, 11.0, WHITE, &card.issuer);
+    centred(&mut page, font, (x, w), y + 18.5, 16.0, WHITE, "工 作 证");
     // Photo placeholder.
     page.rect(x + 8.0, y + 30.0, 25.0, 32.0, Some(LIGHT), Some((GREY, 0.3)));
     page.text(x + 16.0, y + 47.0, 9.0, GREY, "照片");
@@ -56,7 +56,9 @@ pub fn work_card(font: &CjkFont, card: &WorkCard) -> Result<Vec<u8>, String> {
     pdf::render(font, &format!("{} 工作证", card.name), &[page])
 }
 
-fn centred(page: &mut Page, font: &CjkFont, x: f32, w: f32, y: f32, size: f32, color: Rgb, text: &str) {
+/// Text centred across the horizontal `span` (left, width) in mm.
+fn centred(page: &mut Page, font: &CjkFont, span: (f32, f32), y: f32, size: f32, color: Rgb, text: &str) {
+    let (x, w) = span;
     let tw = pdf::text_width(font, size, text);
     page.text(x + (w - tw) / 2.0, y, size, color, text);
 }
@@ -66,14 +68,14 @@ pub fn notice_board(font: &CjkFont, d: &Directory, report_url: &str) -> Result<V
     let mut page = Page::default();
     let (w, _) = pdf::A4;
     page.rect(0.0, 0.0, w, 34.0, Some(RED), None);
-    centred(&mut page, font, 0.0, w, 16.0, 22.0, WHITE, &format!("{} 网格公示栏", d.building.name));
+    centred(&mut page, font, (0.0, w), 16.0, 22.0, WHITE, &format!("{} 网格公示栏", d.building.name));
     let place = [d.street.as_ref(), d.community.as_ref(), d.grid.as_ref()]
         .iter()
         .flatten()
         .map(|n| n.name.clone())
         .collect::<Vec<_>>()
         .join(" · ");
-    centred(&mut page, font, 0.0, w, 27.0, 11.0, WHITE, &place);
+    centred(&mut page, font, (0.0, w), 27.0, 11.0, WHITE, &place);
 
     let mut y = 48.0;
     let section = |page: &mut Page, y: &mut f32, title: &str, lines: Vec<String>| {
@@ -131,8 +133,8 @@ pub fn notice_board(font: &CjkFont, d: &Directory, report_url: &str) -> Result<V
     );
     let qr = 48.0;
     page.qr(w - qr - 15.0, 44.0, qr, report_url)?;
-    centred(&mut page, font, w - qr - 15.0, qr, 98.0, 12.0, RED, "扫码反映问题");
-    centred(&mut page, font, w - qr - 15.0, qr, 104.0, 9.0, GREY, "楼道灯、漏水、堆物……");
+    centred(&mut page, font, (w - qr - 15.0, qr), 98.0, 12.0, RED, "扫码反映问题");
+    centred(&mut page, font, (w - qr - 15.0, qr), 104.0, 9.0, GREY, "楼道灯、漏水、堆物……");
     page.text(15.0, 280.0, 9.0, GREY, "有事找网格，紧急情况请拨 110 / 119 / 120。");
     page.text(15.0, 285.0, 9.0, GREY, "个人电话已部分隐藏，可扫码反映问题，或拨打物业、居委会电话。");
     pdf::render(font, &format!("{} 网格公示栏", d.building.name), &[page])

@@ -178,8 +178,8 @@ pub fn render(font: &CjkFont, title: &str, pages: &[Page]) -> Result<Vec<u8>, St
         .descendant_font(cid_font)
         .to_unicode(cmap_id);
     let mut widths: Vec<(u16, f32)> = used
-        .iter()
-        .map(|(_, gid)| {
+        .values()
+        .map(|gid| {
             let adv = face.glyph_hor_advance(ttf_parser::GlyphId(*gid)).map_or(upem / 2.0, f32::from);
             (remapper.get(*gid).unwrap_or(0), scale(adv))
         })

@@ -5,6 +5,7 @@ pub mod endpoint;
 pub mod error;
 pub mod json;
 pub mod params;
+pub mod session;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +50,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::wecom::routes::endpoints(),
         crate::notify::admin::endpoints(),
         crate::print::routes::endpoints(),
+        crate::app::endpoints(),
     ];
     modules.into_iter().flatten().collect()
 }

@@ -6,6 +6,7 @@ mod helpers;
 
 mod indicators;
 
+mod browser;
 mod cases;
 mod channels;
 mod directory;
@@ -18,4 +19,5 @@ mod schema;
 mod search;
 mod timers;
 mod triage_cli;
+mod web;
 mod wecom;

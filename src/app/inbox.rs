@@ -1,0 +1,213 @@
+//! Staff pages: the inbox of cases in one's area (what needs me first),
+//! a case with its history and the actions one may take, one tap each.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{Chrome, render, require_user};
+use crate::auth::Actor;
+use crate::cases::routes::{CaseFilter, view_for, visible_cases};
+use crate::cases::service::{self, ActionInput};
+use crate::cases::view::{CaseView, EventView};
+use crate::cases::workflow::{Action, Status};
+use crate::error::{Error, Result};
+use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
+use crate::web::params::Params;
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/app", home),
+        Endpoint::get("/app/cases", inbox),
+        Endpoint::get("/app/cases/{id}", detail),
+        Endpoint::post("/app/cases/{id}/act", act).map(|h| h.layer(axum::extract::DefaultBodyLimit::disable())),
+    ]
+}
+
+async fn home() -> Redirect {
+    Redirect::to("/app/cases")
+}
+
+pub struct Tab {
+    pub key: &'static str,
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "app/inbox.html")]
+struct InboxPage {
+    chrome: Chrome,
+    tabs: Vec<Tab>,
+    current: String,
+    cases: Vec<CaseView>,
+}
+
+fn needs_me(v: &CaseView) -> bool {
+    v.allowed_actions.iter().any(|a| !matches!(a, Action::Comment | Action::Escalate | Action::Reopen))
+}
+
+async fn inbox(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Response {
+    let user = match require_user(&state, &headers, "/app/cases").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let page = async {
+        let actor = Actor::Person(user.person.clone());
+        let filter = CaseFilter { limit: 200, ..Default::default() };
+        let mut all = Vec::new();
+        for case in visible_cases(&state, &user.person, &filter).await? {
+            all.push(view_for(&state, &actor, &case).await?);
+        }
+        let chrome = Chrome::new(&headers, Some(&user), "/app/cases");
+        let t = chrome.t;
+        let todo_label = if t.lang == "en" { "Needs me" } else { "待我处理" };
+        let current = params.optional("tab")?.unwrap_or("todo").to_string();
+        let statuses = [
+            Status::Reported,
+            Status::Registered,
+            Status::Dispatched,
+            Status::InProgress,
+            Status::Resolved,
+            Status::Closed,
+        ];
+        let mut tabs =
+            vec![Tab { key: "todo", label: todo_label.into(), count: all.iter().filter(|v| needs_me(v)).count() }];
+        for s in statuses {
+            tabs.push(Tab {
+                key: s.code(),
+                label: t.status(&s).into(),
+                count: all.iter().filter(|v| v.status == s).count(),
+            });
+        }
+        tabs.push(Tab { key: "overdue", label: t.overdue.into(), count: all.iter().filter(|v| v.overdue).count() });
+        tabs.push(Tab { key: "all", label: t.all.into(), count: all.len() });
+        let cases: Vec<CaseView> = all
+            .into_iter()
+            .filter(|v| match current.as_str() {
+                "todo" => needs_me(v),
+                "overdue" => v.overdue,
+                "all" => true,
+                code => v.status.code() == code,
+            })
+            .collect();
+        Ok::<_, Error>(InboxPage { chrome, tabs, current, cases })
+    };
+    match page.await {
+        Ok(p) => render(p),
+        Err(e) => crate::directory::routes::error_page(&e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "app/case.html")]
+struct CasePage {
+    chrome: Chrome,
+    case: CaseView,
+    events: Vec<EventView>,
+    photos: Vec<crate::attachments::Blob>,
+    categories: Vec<(&'static str, &'static str)>,
+    message: Option<String>,
+}
+
+impl CasePage {
+    fn needs_note(&self, a: &Action) -> bool {
+        matches!(
+            a,
+            Action::Reject | Action::SendBack | Action::Rework | Action::Suspend | Action::Comment | Action::Reopen
+        )
+    }
+}
+
+async fn detail(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, params: Params) -> Response {
+    let path = format!("/app/cases/{id}");
+    let user = match require_user(&state, &headers, &path).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let message = params.optional("done").ok().flatten().map(|_| "已提交".to_string());
+    match case_page(&state, &headers, &user, id, message).await {
+        Ok(p) => render(p),
+        Err(e) => crate::directory::routes::error_page(&e),
+    }
+}
+
+async fn case_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &crate::web::session::WebUser,
+    id: i64,
+    message: Option<String>,
+) -> Result<CasePage> {
+    let actor = Actor::Person(user.person.clone());
+    let case = crate::cases::store::case_by_id(&state.db, id).await?;
+    let facts = service::facts(&state.db, &case).await?;
+    if !crate::cases::policy::can_view(&actor, &facts) {
+        return Err(Error::not_found("case", id.to_string()));
+    }
+    let view = view_for(state, &actor, &case).await?;
+    let events = crate::cases::store::events_of(&state.db, id).await?.iter().map(EventView::from).collect();
+    let photos = crate::attachments::of_case(&state.db, id).await?;
+    let chrome = Chrome::new(headers, Some(user), &format!("/app/cases/{id}"));
+    let categories = crate::taxonomy::CATEGORIES
+        .iter()
+        .map(|c| (c.code, if chrome.t.lang == "en" { c.name_en } else { c.name_zh }))
+        .collect();
+    Ok(CasePage { chrome, case: view, events, photos, categories, message })
+}
+
+/// One action from the case page (multipart: a photo may come with it).
+async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, multipart: Multipart) -> Response {
+    let path = format!("/app/cases/{id}");
+    let user = match require_user(&state, &headers, &path).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let result = async {
+        let form = super::resident::read_form(&state, multipart).await?;
+        user.check_csrf(form.get("_csrf"))?;
+        let action =
+            form.get("action").and_then(Action::from_code).ok_or_else(|| Error::invalid("action", "unknown action"))?;
+        let input = ActionInput {
+            note: form.get("note").map(str::to_string),
+            rating: form
+                .get("rating")
+                .map(|r| r.parse().map_err(|_| Error::invalid("rating", "rate from 1 to 5")))
+                .transpose()?,
+            merge_into: form
+                .get("merge_into")
+                .map(|r| r.parse().map_err(|_| Error::invalid("merge_into", "a case number")))
+                .transpose()?,
+            category: form.get("category").map(str::to_string),
+            attachments: form.photos.clone(),
+            ..Default::default()
+        };
+        let actor = Actor::Person(user.person.clone());
+        service::act(&state, &actor, id, action, input).await?;
+        // Confirming a report is one tap: register, then linli dispatches.
+        if action == Action::Register && state.config.cases.auto_dispatch {
+            service::act(&state, &Actor::System, id, Action::Dispatch, ActionInput::default()).await?;
+        }
+        Ok::<_, Error>(())
+    };
+    match result.await {
+        Ok(()) => Redirect::to(&format!("{path}?done=1")).into_response(),
+        Err(e @ (Error::Invalid { .. } | Error::IllegalTransition(_) | Error::Conflict(_))) => {
+            let message = Some(match &e {
+                Error::Invalid { field, reason } => format!("{field}：{reason}"),
+                other => other.to_string(),
+            });
+            match case_page(&state, &headers, &user, id, message).await {
+                Ok(p) => {
+                    let mut r = render(p);
+                    *r.status_mut() = e.status();
+                    r
+                }
+                Err(e) => crate::directory::routes::error_page(&e),
+            }
+        }
+        Err(e) => crate::directory::routes::error_page(&e),
+    }
+}

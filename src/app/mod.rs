@@ -1,0 +1,114 @@
+//! The web app for every role: server-rendered, Chinese first (English
+//! switchable), mobile-first, no build step. Residents need no account;
+//! staff sign in (cookie session, CSRF on every form).
+
+pub mod account;
+pub mod admin;
+pub mod centre;
+pub mod i18n;
+pub mod inbox;
+pub mod resident;
+
+use askama::Template;
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::error::Error;
+use crate::people::Role;
+use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
+use crate::web::session::WebUser;
+use i18n::{Lang, Texts};
+
+pub fn endpoints() -> Vec<Endpoint> {
+    [
+        account::endpoints(),
+        inbox::endpoints(),
+        admin::endpoints(),
+        centre::endpoints(),
+        resident::endpoints(),
+        vec![Endpoint::get("/static/app.css", app_css), Endpoint::get("/static/centre.js", centre_js)],
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+async fn app_css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.css"),
+    )
+}
+
+async fn centre_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/centre.js"),
+    )
+}
+
+/// What every app page's frame needs: words, the signed-in person, links.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub user: Option<UserChrome>,
+    /// The current path, for the language switch to come back to.
+    pub path: String,
+}
+
+pub struct UserChrome {
+    pub name: String,
+    pub roles: String,
+    pub csrf: String,
+    pub can_admin: bool,
+    pub can_centre: bool,
+}
+
+impl Chrome {
+    pub fn new(headers: &HeaderMap, user: Option<&WebUser>, path: &str) -> Chrome {
+        let t = Lang::from_headers(headers).texts();
+        let user = user.map(|u| {
+            let p = &u.person;
+            let mut roles: Vec<&str> =
+                p.grants.iter().map(|g| if t.lang == "en" { g.role.code() } else { g.role.name_zh() }).collect();
+            roles.dedup();
+            UserChrome {
+                name: p.name.clone(),
+                roles: roles.join("、"),
+                csrf: u.csrf.clone(),
+                can_admin: p
+                    .grants
+                    .iter()
+                    .any(|g| matches!(g.role, Role::Admin | Role::CommunityStaff | Role::CommandCentre)),
+                can_centre: p.grants.iter().any(|g| {
+                    matches!(g.role, Role::Admin | Role::CommunityStaff | Role::CommandCentre | Role::GridHead)
+                }),
+            }
+        });
+        Chrome { t, user, path: path.to_string() }
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.csrf.as_str())
+    }
+}
+
+/// Renders a template, or the error page.
+pub fn render(page: impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => crate::directory::routes::error_page(&Error::Internal(anyhow::anyhow!("rendering: {e}"))),
+    }
+}
+
+/// Staff pages: the signed-in person, or a redirect to the sign-in page.
+pub async fn require_user(state: &AppState, headers: &HeaderMap, path: &str) -> Result<WebUser, Response> {
+    match crate::web::session::web_user_from(headers, state).await {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => {
+            let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+            Err(Redirect::to(&format!("/login?next={next}")).into_response())
+        }
+        Err(e) => Err(crate::directory::routes::error_page(&e)),
+    }
+}
