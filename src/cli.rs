@@ -29,6 +29,26 @@ pub enum Command {
     Demo,
     /// Triage Chinese messages: category, place, urgency; train and evaluate models.
     Triage(Box<crate::triage::cli::TriageArgs>),
+    /// A consistent copy of the SQLite database, taken while linli serves.
+    Backup {
+        /// The file to write (must not exist).
+        file: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup (linli must be stopped).
+    Restore { file: std::path::PathBuf },
+    /// A person's data: export it or erase it (data-subject requests).
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Print everything linli holds about the person, as JSON.
+    Export { id: i64 },
+    /// Erase the person's identity and contact details; cases and statistics stay, anonymised.
+    Erase { id: i64 },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -43,6 +63,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 server::redact_url(&config.database_url),
                 crate::db::MIGRATIONS.last().map_or(0, |m| m.version)
             );
+            db.close().await;
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let config = Config::new(&cli.database, &cli.serve);
+            let db = server::open_database(&config).await?;
+            let bytes = crate::db::backup::backup(&db, &file).await?;
+            println!("backup written to {} ({bytes} bytes)", file.display());
+            db.close().await;
+            Ok(())
+        }
+        Command::Restore { file } => {
+            crate::db::backup::restore(&cli.database.database_url, &file).await?;
+            println!("{} restored from {}", server::redact_url(&cli.database.database_url), file.display());
+            Ok(())
+        }
+        Command::Person { command } => {
+            let config = Config::new(&cli.database, &cli.serve);
+            let db = server::open_database(&config).await?;
+            match command {
+                PersonCommand::Export { id } => {
+                    println!("{}", serde_json::to_string_pretty(&crate::people::privacy::export(&db, id).await?)?);
+                }
+                PersonCommand::Erase { id } => {
+                    crate::people::privacy::erase(&db, id, crate::time::now_ms()).await?;
+                    println!("person {id} erased: identity and contact details removed, cases kept");
+                }
+            }
             db.close().await;
             Ok(())
         }

@@ -44,6 +44,60 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub notify: NotifySettings,
+
+    #[command(flatten)]
+    pub limits: LimitSettings,
+
+    #[command(flatten)]
+    pub privacy: PrivacySettings,
+}
+
+/// Abuse limits on what needs no account.
+#[derive(Debug, Clone, Args)]
+pub struct LimitSettings {
+    /// Anonymous writes (reports, chat posts, uploads) a minute from one address.
+    #[arg(
+        long = "rate-anonymous-per-minute",
+        env = "LINLI_RATE_ANONYMOUS_PER_MINUTE",
+        default_value_t = 20,
+        global = true
+    )]
+    pub anonymous_per_minute: u32,
+    /// Anonymous writes a minute at one building, from everyone together.
+    #[arg(
+        long = "rate-building-per-minute",
+        env = "LINLI_RATE_BUILDING_PER_MINUTE",
+        default_value_t = 60,
+        global = true
+    )]
+    pub building_per_minute: u32,
+    /// Sign-in attempts a minute per username (twice that per address).
+    #[arg(long = "rate-login-per-minute", env = "LINLI_RATE_LOGIN_PER_MINUTE", default_value_t = 10, global = true)]
+    pub login_per_minute: u32,
+    /// Trust the first X-Forwarded-For address (only behind a proxy that sets it).
+    #[arg(long = "behind-proxy", env = "LINLI_BEHIND_PROXY", global = true)]
+    pub behind_proxy: bool,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings { anonymous_per_minute: 20, building_per_minute: 60, login_per_minute: 10, behind_proxy: false }
+    }
+}
+
+/// Personal data.
+#[derive(Debug, Clone, Args)]
+pub struct PrivacySettings {
+    /// Days after a case closes that its reporters' names, phones and
+    /// e-mails are erased (the case and its statistics stay).
+    #[arg(long = "retention-days", env = "LINLI_RETENTION_DAYS", default_value_t = 730, global = true)]
+    pub retention_days: u32,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        PrivacySettings { retention_days: 730 }
+    }
 }
 
 /// Building chat channels.
@@ -176,6 +230,8 @@ pub struct Config {
     pub channels: ChannelSettings,
     pub wecom: WecomSettings,
     pub notify: NotifySettings,
+    pub limits: LimitSettings,
+    pub privacy: PrivacySettings,
 }
 
 impl Config {
@@ -189,6 +245,8 @@ impl Config {
             channels: serve.channels.clone(),
             wecom: serve.wecom.clone(),
             notify: serve.notify.clone(),
+            limits: serve.limits.clone(),
+            privacy: serve.privacy.clone(),
         }
     }
 
@@ -203,6 +261,8 @@ impl Config {
             channels: ChannelSettings::default(),
             wecom: WecomSettings::default(),
             notify: NotifySettings::default(),
+            limits: LimitSettings::default(),
+            privacy: PrivacySettings::default(),
         }
     }
 

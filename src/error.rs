@@ -18,6 +18,9 @@ pub enum Error {
     /// No valid credentials were given where they are needed.
     #[error("{0}")]
     Unauthenticated(String),
+    /// Too many requests: try again after this many seconds.
+    #[error("too many requests; try again in {0} s")]
+    RateLimited(u64),
     /// A part of the system this request needs is missing (e.g. a font).
     #[error("{0}")]
     Unavailable(String),

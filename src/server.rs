@@ -45,7 +45,7 @@ impl Server {
         tokio::task::spawn_blocking(|| {
             crate::triage::Engine::builtin();
         });
-        let state = AppState { db, config: Arc::new(config), clock: env.clock };
+        let state = AppState { db, config: Arc::new(config), clock: env.clock, limiter: Arc::default() };
         Ok(Server { listener, state })
     }
 

@@ -35,7 +35,26 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle
 pub async fn run_once(state: &AppState) -> Result<(usize, usize)> {
     let jobs = run_due_jobs(state).await?;
     let sent = crate::notify::deliver_due(state).await?;
+    housekeeping(state).await?;
     Ok((jobs, sent))
+}
+
+/// Hourly: reporters' details of long-closed cases erased (the retention
+/// setting), old idempotency keys forgotten.
+async fn housekeeping(state: &AppState) -> Result<()> {
+    static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
+    let now = state.clock.now_ms();
+    let last = LAST.load(std::sync::atomic::Ordering::Relaxed);
+    if last != i64::MIN && now - last < 3_600_000 && now >= last {
+        return Ok(());
+    }
+    LAST.store(now, std::sync::atomic::Ordering::Relaxed);
+    let erased = crate::people::privacy::apply_retention(&state.db, state.config.privacy.retention_days, now).await?;
+    if erased > 0 {
+        tracing::info!(rows = erased, "retention: reporters' details erased from long-closed cases");
+    }
+    crate::cases::idempotency::forget_old(&state.db, now).await?;
+    Ok(())
 }
 
 async fn run_due_jobs(state: &AppState) -> Result<usize> {

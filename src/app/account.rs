@@ -46,9 +46,17 @@ async fn login_page(headers: HeaderMap, params: Params) -> Response {
     render(LoginPage { chrome: Chrome::new(&headers, None, "/login"), next, username: String::new(), error: None })
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    ip: crate::web::limits::ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     let username = form.optional("username").ok().flatten().unwrap_or("").to_string();
+    if let Err(e) = state.limit_login(ip, &username) {
+        return crate::directory::routes::error_page(&e);
+    }
     let password = form.optional("password").ok().flatten().unwrap_or("").to_string();
     let next = safe_next(form.optional("next").ok().flatten());
     match session::check_password(&state, &username, &password).await {

@@ -66,7 +66,11 @@ async fn routing_view(
     message: Option<String>,
 ) -> Result<RoutingPage> {
     forbid_unless_manager(user)?;
-    let rules = crate::routing::rules(&state.db).await?;
+    let rules = crate::routing::rules(&state.db)
+        .await?
+        .into_iter()
+        .filter(|r| r.node_path.as_deref().is_none_or(|path| user.person.manages(Some(path))))
+        .collect();
     let nodes: Vec<OrgNode> =
         managed_nodes(state, user).await?.into_iter().filter(|n| n.level <= Level::Grid).collect();
     let chrome = Chrome::new(headers, Some(user), "/app/admin/routing");

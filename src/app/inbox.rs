@@ -26,8 +26,11 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-async fn home() -> Redirect {
-    Redirect::to("/app/cases")
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match require_user(&state, &headers, "/app/cases").await {
+        Ok(_) => Redirect::to("/app/cases").into_response(),
+        Err(r) => r,
+    }
 }
 
 pub struct Tab {

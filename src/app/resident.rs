@@ -127,11 +127,13 @@ async fn report_page(State(state): State<AppState>, headers: HeaderMap, Path(cod
 
 async fn report(
     State(state): State<AppState>,
+    ip: crate::web::limits::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     multipart: Multipart,
 ) -> Response {
     let result = async {
+        state.limit_anonymous(ip, Some(&code))?;
         let form = read_form(&state, multipart).await?;
         let description = form.get("description").unwrap_or("").to_string();
         if description.is_empty() {
@@ -291,10 +293,17 @@ async fn follow_page(
 }
 
 /// The reporter confirms the fix, sends it back, or rates it.
-async fn follow_act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, body: Bytes) -> Response {
+async fn follow_act(
+    State(state): State<AppState>,
+    ip: crate::web::limits::ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
     let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     let token = form.optional("token").ok().flatten().unwrap_or("").to_string();
     let result = async {
+        state.limit_anonymous(ip, None)?;
         let case = crate::cases::store::case_by_id(&state.db, id).await?;
         if !crate::web::session::constant_eq(&case.token, &token) {
             return Err(Error::not_found("case", id.to_string()));

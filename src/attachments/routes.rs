@@ -21,7 +21,15 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> Result<(StatusCode, Json<Blob>)> {
+async fn upload(
+    State(state): State<AppState>,
+    ip: crate::web::limits::ClientIp,
+    actor: crate::auth::Actor,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<Blob>)> {
+    if matches!(actor, crate::auth::Actor::Anonymous) {
+        state.limit_anonymous(ip, None)?;
+    }
     let limit = state.config.cases.max_upload_bytes;
     let mut bytes: Option<Vec<u8>> = None;
     while let Some(mut field) =

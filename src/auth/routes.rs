@@ -39,8 +39,10 @@ struct TokenResponse {
 
 async fn sign_in(
     State(state): State<AppState>,
+    ip: crate::web::limits::ClientIp,
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<TokenResponse>)> {
+    state.limit_login(ip, &c.username)?;
     let account_id = crate::web::session::check_password(&state, &c.username, &c.password)
         .await?
         .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;

@@ -2,6 +2,7 @@
 //! workflow with routing, deadlines, escalation and an append-only history.
 
 pub mod duplicates;
+pub mod idempotency;
 pub mod indicators;
 pub mod policy;
 pub mod routes;

@@ -18,7 +18,6 @@ use crate::people::Role;
 use crate::privacy::Phone;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
-use crate::web::json::ApiJson;
 use crate::web::params::Params;
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -78,9 +77,22 @@ pub fn location_of(
 
 async fn create(
     State(state): State<AppState>,
+    ip: crate::web::limits::ClientIp,
     actor: Actor,
-    ApiJson(r): ApiJson<NewReport>,
+    headers: axum::http::HeaderMap,
+    raw: crate::web::json::JsonBytes,
 ) -> Result<(StatusCode, Json<CaseView>)> {
+    let r: NewReport = crate::web::json::parse(&raw.0)?;
+    let idem = match headers.get("idempotency-key") {
+        Some(v) => {
+            let key = v.to_str().map_err(|_| Error::invalid("Idempotency-Key", "must be visible ASCII"))?;
+            Some(super::idempotency::Idempotency::new(actor_scope(&actor), key, &raw.0)?)
+        }
+        None => None,
+    };
+    if matches!(actor, Actor::Anonymous) {
+        state.limit_anonymous(ip, r.building.as_deref())?;
+    }
     if let Some(unit) = r.unit
         && !(1..=99).contains(&unit)
     {
@@ -104,14 +116,23 @@ async fn create(
         source,
         hold: false,
     };
-    let case = service::report(&state, &actor, input).await?;
-    if !r.attachments.is_empty() {
+    let (case, replayed) = service::report_once(&state, &actor, input, idem.as_ref()).await?;
+    if !r.attachments.is_empty() && !replayed {
         let input = ActionInput { note: Some("补充照片".into()), attachments: r.attachments, ..Default::default() };
         service::act(&state, &Actor::System, case.id, Action::Comment, input).await?;
     }
     let mut view = view_for(&state, &actor, &case).await?;
     view.token = Some(case.token.clone());
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Whose idempotency keys a request's are.
+fn actor_scope(actor: &Actor) -> String {
+    match actor {
+        Actor::Person(p) => format!("person:{}", p.person_id),
+        Actor::ApiClient { id, .. } => format!("client:{id}"),
+        _ => "anonymous".to_string(),
+    }
 }
 
 fn reporter_of(actor: &Actor, given: Option<ReporterInput>) -> Result<Reporter> {

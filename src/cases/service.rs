@@ -66,11 +66,31 @@ const NEAREST_BUILDING_M: f64 = 300.0;
 /// Records a report. A categorised, located report that does not look like
 /// a duplicate is registered and dispatched at once when auto-dispatch is on.
 pub async fn report(state: &AppState, actor: &Actor, input: ReportInput) -> Result<Case> {
+    Ok(report_once(state, actor, input, None).await?.0)
+}
+
+/// Files a report unless the same idempotency key already filed it; the
+/// flag says whether this was such a replay.
+pub async fn report_once(
+    state: &AppState,
+    actor: &Actor,
+    input: ReportInput,
+    idem: Option<&super::idempotency::Idempotency>,
+) -> Result<(Case, bool)> {
     let located = locate_report(state, &input).await?;
     let mut tx = state.db.begin().await?;
+    if let Some(idem) = idem
+        && let Some(existing) = super::idempotency::claim(&mut tx, idem, state.clock.now_ms()).await?
+    {
+        drop(tx);
+        return Ok((store::case_by_id(&state.db, existing).await?, true));
+    }
     let id = file_report(state, &mut tx, actor, &input, &located).await?;
+    if let Some(idem) = idem {
+        super::idempotency::record(&mut tx, idem, id).await?;
+    }
     tx.commit().await?;
-    store::case_by_id(&state.db, id).await
+    Ok((store::case_by_id(&state.db, id).await?, false))
 }
 
 /// A report checked and placed, ready to be filed.

@@ -222,8 +222,14 @@ async fn chat_page(State(state): State<AppState>, Path(code): Path<String>, para
 }
 
 /// A resident's message from the chat page's form (no account needed).
-async fn chat_post(State(state): State<AppState>, Path(code): Path<String>, body: Bytes) -> Response {
+async fn chat_post(
+    State(state): State<AppState>,
+    ip: crate::web::limits::ClientIp,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Response {
     let result = async {
+        state.limit_anonymous(ip, Some(&code))?;
         let form = Params::parse(std::str::from_utf8(&body).map_err(|_| Error::invalid("text", "is not UTF-8"))?);
         let text = form.required("text")?.to_string();
         let name = form.text("name", 20)?.unwrap_or("居民").to_string();

@@ -26,8 +26,13 @@ macro_rules! migration {
     };
 }
 
-pub const MIGRATIONS: &[Migration] =
-    &[migration!(1, "foundation"), migration!(2, "cases"), migration!(3, "channels"), migration!(4, "web")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "foundation"),
+    migration!(2, "cases"),
+    migration!(3, "channels"),
+    migration!(4, "web"),
+    migration!(5, "trust"),
+];
 
 /// Serialises concurrent `migrate` runs of several app servers on one PostgreSQL.
 const PG_LOCK_KEY: i64 = 0x6c696e6c69; // "linli"

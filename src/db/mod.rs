@@ -2,6 +2,7 @@
 //! SQLite or PostgreSQL, a tiny query type that runs the same SQL on both, and
 //! the embedded migrations. It knows nothing about the domain.
 
+pub mod backup;
 mod error;
 mod migrate;
 mod query;
@@ -42,7 +43,13 @@ impl Backend {
 /// WAL. PostgreSQL uses one pool for both.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        /// A shared lock on `FILE-lock` while the database is open, so a
+        /// restore can tell that it is in use.
+        in_use: std::sync::Arc<std::fs::File>,
+    },
     Postgres(PgPool),
 }
 
@@ -103,7 +110,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { write, read } => {
+            Db::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -145,6 +152,26 @@ pub fn backend_of(url: &str) -> Result<Backend, DbError> {
     }
 }
 
+/// The file whose lock says an SQLite database is open: `linli.db-lock`.
+pub fn lock_path(db: &std::path::Path) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("{}-lock", db.display()))
+}
+
+fn options_path(url: &str) -> Result<std::path::PathBuf, DbError> {
+    Ok(SqliteConnectOptions::from_str(url).map_err(DbError::Connect)?.get_filename().to_path_buf())
+}
+
+fn lock_shared(path: &std::path::Path) -> Result<std::fs::File, DbError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| DbError::Connect(sqlx::Error::Io(e)))?;
+    file.lock_shared().map_err(|e| DbError::Connect(sqlx::Error::Io(e)))?;
+    Ok(file)
+}
+
 async fn connect_sqlite(url: &str, settings: &PoolSettings) -> Result<Db, DbError> {
     let base = SqliteConnectOptions::from_str(url)
         .map_err(DbError::Connect)?
@@ -169,5 +196,6 @@ async fn connect_sqlite(url: &str, settings: &PoolSettings) -> Result<Db, DbErro
         .connect_with(base.read_only(true))
         .await
         .map_err(DbError::Connect)?;
-    Ok(Db::Sqlite { write, read })
+    let in_use = std::sync::Arc::new(lock_shared(&lock_path(options_path(url)?.as_path()))?);
+    Ok(Db::Sqlite { write, read, in_use })
 }

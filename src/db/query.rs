@@ -62,17 +62,18 @@ impl From<Option<&String>> for Value {
 pub struct Query {
     sql: Cow<'static, str>,
     args: Vec<Value>,
+    reader: bool,
 }
 
 /// A query from a string literal: the normal, injection-proof way.
 pub fn query(sql: &'static str) -> Query {
-    Query { sql: Cow::Borrowed(sql), args: Vec::new() }
+    Query { sql: Cow::Borrowed(sql), args: Vec::new(), reader: false }
 }
 
 /// A query from SQL assembled at run time. Callers must only splice trusted
 /// fragments (column lists, `$n` placeholders) into it, never user input.
 pub fn query_dyn(sql: String) -> Query {
-    Query { sql: Cow::Owned(sql), args: Vec::new() }
+    Query { sql: Cow::Owned(sql), args: Vec::new(), reader: false }
 }
 
 /// Where a query runs: on the pool(s) of a [`Db`] or inside a [`Tx`].
@@ -100,7 +101,7 @@ macro_rules! dispatch {
         let read_only = $self.is_read_only();
         let $sql = AssertSqlSafe($self.sql);
         match $on.into() {
-            On::Db(Db::Sqlite { write, read }) => {
+            On::Db(Db::Sqlite { write, read, .. }) => {
                 let $exec = if read_only { read } else { write };
                 let $args = sqlite_args($self.args)?;
                 $body
@@ -144,7 +145,14 @@ impl Query {
     /// (including `INSERT … RETURNING`) must go to the writer.
     fn is_read_only(&self) -> bool {
         let head = self.sql.trim_start();
-        head.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("select"))
+        self.reader || head.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("select"))
+    }
+
+    /// Runs a statement that only reads (`VACUUM INTO`, `PRAGMA …`) on a
+    /// reader, beside the writer rather than in its way.
+    pub fn on_reader(mut self) -> Self {
+        self.reader = true;
+        self
     }
 
     /// Runs a statement, returning the number of rows it affected.

@@ -19,6 +19,13 @@ const MAX_SPAN_MS: i64 = 90 * 24 * 3_600_000;
 
 pub async fn create(state: &AppState, form: &Params, format: Format) -> Reply {
     let actor = client(state, form, format).await?;
+    if let Actor::ApiClient { id, .. } = &actor {
+        let rule = crate::web::limits::Rule { per_minute: 600, burst: 600 };
+        state
+            .limiter
+            .check(&[(format!("open311:{id}"), rule)])
+            .map_err(|e| Failure::new(429, e.to_string(), format))?;
+    }
     let bad = |e: Error| Failure::from_error(e, format);
     let field = |name: &str| form.optional(name).map_err(bad);
     let code = field("service_code")?.ok_or_else(|| Failure::new(400, "service_code is required", format))?;
@@ -96,7 +103,35 @@ pub async fn create(state: &AppState, form: &Params, format: Format) -> Reply {
         source: Source::Open311,
         hold: false,
     };
-    let case = service::report(state, &actor, input).await.map_err(|e| match e {
+    // Resending the same report (same client, service, place, text and
+    // contact) gives the same request id, not a second case.
+    let fields: Vec<&str> = [
+        "service_code",
+        "address_id",
+        "address_string",
+        "lat",
+        "long",
+        "description",
+        "email",
+        "phone",
+        "first_name",
+        "last_name",
+        "attribute[unit]",
+        "attribute[room]",
+        "attribute[floor]",
+        "attribute[urgent]",
+    ]
+    .iter()
+    .map(|k| form.optional(k).ok().flatten().unwrap_or(""))
+    .collect();
+    let header_key = form.optional("idempotency_key").ok().flatten();
+    let idem = crate::cases::idempotency::Idempotency::new(
+        format!("open311:{client_id}"),
+        &header_key.map_or_else(|| crate::auth::secret::digest(&fields.join("\u{1f}")), str::to_string),
+        fields.join("\u{1f}").as_bytes(),
+    )
+    .map_err(|e| Failure::from_error(e, format))?;
+    let (case, _) = service::report_once(state, &actor, input, Some(&idem)).await.map_err(|e| match e {
         Error::Invalid { field: f, reason } => Failure::new(400, format!("{}: {reason}", open311_name(&f)), format),
         other => bad(other),
     })?;

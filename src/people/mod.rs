@@ -3,6 +3,8 @@
 //! scoped to a subtree of the organisation tree or to an organisation.
 
 pub mod accounts;
+pub mod privacy;
+pub mod routes;
 pub mod store;
 
 use serde::Serialize;

@@ -32,7 +32,9 @@ async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<Ro
             "only administrators, community staff and the command centre see routing rules".into(),
         ));
     }
-    Ok(Json(super::rules(&state.db).await?))
+    // Deployment-wide rules are shown to every manager; others within their area.
+    let rules = super::rules(&state.db).await?;
+    Ok(Json(rules.into_iter().filter(|r| r.node_path.as_deref().is_none_or(|path| p.manages(Some(path)))).collect()))
 }
 
 async fn create(

@@ -35,6 +35,7 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,6 +64,7 @@ impl IntoResponse for Error {
             Error::Forbidden(_) => ("forbidden", None),
             Error::TooLarge(_) => ("too_large", None),
             Error::Unavailable(_) => ("unavailable", None),
+            Error::RateLimited(_) => ("rate_limited", None),
             Error::Db(_) | Error::Internal(_) => ("internal", None),
         };
         let allowed = match &self {
@@ -71,7 +73,11 @@ impl IntoResponse for Error {
         };
         let body =
             Body { error: Detail { status: status.as_u16(), code, message: self.public_message(), field, allowed } };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Error::RateLimited(seconds) = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -3,7 +3,9 @@
 
 pub mod endpoint;
 pub mod error;
+pub mod guard;
 pub mod json;
+pub mod limits;
 pub mod params;
 pub mod session;
 
@@ -28,6 +30,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub clock: Clock,
+    pub limiter: Arc<limits::Limiter>,
 }
 
 /// Every route of the application.
@@ -51,6 +54,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::notify::admin::endpoints(),
         crate::print::routes::endpoints(),
         crate::app::endpoints(),
+        crate::people::routes::endpoints(),
     ];
     modules.into_iter().flatten().collect()
 }
@@ -70,6 +74,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .fallback(error::not_found_fallback)
+        .layer(axum::middleware::from_fn(guard::harden))
         // Bodies read by extractors stop at 1 MiB; photo uploads lift this
         // and enforce their own, configured limit while streaming.
         .layer(DefaultBodyLimit::max(1024 * 1024))

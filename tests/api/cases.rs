@@ -135,10 +135,10 @@ async fn the_seed_story_through_the_json_api(app: TestApp) {
     );
 
     // It counts in 按期结案率.
-    let (status, ind) = app.get_as("/api/v1/indicators?node=320602011003", &member).await;
+    let (status, ind) = app.get_as(&app.indicators_path("320602011003"), &member).await;
     assert_eq!(status, 403, "a micro-grid member cannot see the community's figures: {ind}");
     let staff = app.login("shequ").await;
-    let (status, ind) = app.get_as("/api/v1/indicators?node=320602011003", &staff).await;
+    let (status, ind) = app.get_as(&app.indicators_path("320602011003"), &staff).await;
     assert_eq!(status, 200, "{ind}");
     assert_eq!(
         (ind["due"].as_i64(), ind["closed"].as_i64(), ind["closed_on_time"].as_i64()),

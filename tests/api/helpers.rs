@@ -221,6 +221,15 @@ impl TestApp {
         TestApp::start_with_clock(shared, false, clock).await
     }
 
+    /// `/api/v1/indicators` for a node over the 30 days either side of the
+    /// server's now (not "this month", which ends on its own schedule).
+    pub fn indicators_path(&self, node: &str) -> String {
+        let day = 86_400_000;
+        let fmt = |ms: i64| linli::time::to_rfc3339(ms).replace('+', "%2B");
+        let now = self.clock.now_ms();
+        format!("/api/v1/indicators?node={node}&from={}&to={}", fmt(now - 30 * day), fmt(now + 30 * day))
+    }
+
     /// Runs one pass of the background worker: due timers, then notifications.
     pub async fn run_workers(&self) -> (usize, usize) {
         linli::workers::run_once(&self.state).await.expect("worker pass")

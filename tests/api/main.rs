@@ -6,18 +6,23 @@ mod helpers;
 
 mod indicators;
 
+mod authz;
 mod browser;
 mod cases;
 mod channels;
+mod crash;
 mod directory;
 mod durability;
+mod fuzz;
 mod lifecycle;
 mod open311;
 mod openapi;
 mod outbound;
 mod schema;
+mod schemathesis;
 mod search;
 mod timers;
 mod triage_cli;
+mod trust;
 mod web;
 mod wecom;

@@ -56,7 +56,7 @@ async fn the_seed_story_through_open311(app: TestApp) {
     assert!(xml.contains("<status>closed</status>"), "{xml}");
     assert!(xml.contains(&format!("/attachments/{}</media_url>", photo["sha256"].as_str().expect("sha"))), "{xml}");
     let staff = app.login("shequ").await;
-    let (_, ind) = app.get_as("/api/v1/indicators?node=320602011003", &staff).await;
+    let (_, ind) = app.get_as(&app.indicators_path("320602011003"), &staff).await;
     assert_eq!(ind["on_time_rate"], 1.0, "{ind}");
 }
 

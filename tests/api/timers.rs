@@ -80,7 +80,7 @@ async fn an_overdue_case_escalates_exactly_once_across_restarts(app: TestApp) {
     let (_, case) = app.get_as(&format!("/api/v1/cases/{id}"), &member).await;
     assert_eq!((case["escalation_level"].as_i64(), case["overdue"].as_bool()), (Some(2), Some(true)));
     let staff = app.login("shequ").await;
-    let (_, ind) = app.get_as("/api/v1/indicators?node=320602011003", &staff).await;
+    let (_, ind) = app.get_as(&app.indicators_path("320602011003"), &staff).await;
     assert_eq!(
         (ind["due"].as_i64(), ind["overdue"].as_i64(), ind["closed"].as_i64()),
         (Some(1), Some(1), Some(0)),
