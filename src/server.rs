@@ -45,7 +45,12 @@ impl Server {
         tokio::task::spawn_blocking(|| {
             crate::triage::Engine::builtin();
         });
-        let state = AppState { db, config: Arc::new(config), clock: env.clock, limiter: Arc::default() };
+        let mut state =
+            AppState { db, config: Arc::new(config), clock: env.clock, limiter: Arc::default(), intake: None };
+        // SQLite has one writer and an fsync per commit: reports share commits.
+        if state.db.backend() == db::Backend::Sqlite {
+            state.intake = Some(crate::cases::intake::Intake::start(state.clone()));
+        }
         Ok(Server { listener, state })
     }
 
@@ -65,8 +70,12 @@ impl Server {
     /// and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let db = self.state.db.clone();
+        let intake = self.state.intake.clone();
         let app = web::router(self.state);
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
+        if let Some(intake) = intake {
+            intake.close().await;
+        }
         db.close().await;
         Ok(())
     }

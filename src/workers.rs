@@ -35,12 +35,13 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle
 pub async fn run_once(state: &AppState) -> Result<(usize, usize)> {
     let jobs = run_due_jobs(state).await?;
     let sent = crate::notify::deliver_due(state).await?;
+    crate::cases::rollup::compact(&state.db, false).await?;
     housekeeping(state).await?;
     Ok((jobs, sent))
 }
 
 /// Hourly: reporters' details of long-closed cases erased (the retention
-/// setting), old idempotency keys forgotten.
+/// setting), old idempotency keys forgotten, the whole roll-up compacted.
 async fn housekeeping(state: &AppState) -> Result<()> {
     static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
     let now = state.clock.now_ms();
@@ -54,6 +55,7 @@ async fn housekeeping(state: &AppState) -> Result<()> {
         tracing::info!(rows = erased, "retention: reporters' details erased from long-closed cases");
     }
     crate::cases::idempotency::forget_old(&state.db, now).await?;
+    crate::cases::rollup::compact(&state.db, true).await?;
     Ok(())
 }
 

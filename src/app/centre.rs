@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::{Chrome, render, require_user};
 use crate::cases::indicators::{self, Indicators, Period};
 use crate::cases::workflow::Status;
-use crate::db::query;
+use crate::db::{query, query_dyn};
 use crate::error::{Error, Result};
 use crate::org::OrgNode;
 use crate::people::Role;
@@ -118,25 +118,23 @@ crate::db_row! {
 
 pub async fn snapshot(state: &AppState, scope: &OrgNode) -> Result<Snapshot> {
     let now = state.clock.now_ms();
-    let prefix = format!("{}%", scope.path);
-    let statuses: Vec<(Status, i64)> =
-        query("SELECT status, COUNT(*) FROM cases WHERE node_path LIKE $1 GROUP BY status")
-            .bind(&prefix)
-            .fetch_all(&state.db)
-            .await?;
-    let open_rows: Vec<OpenRow> = query(
+    let (low, high) = crate::org::subtree_bounds(&scope.path);
+    let open_rows: Vec<OpenRow> = query_dyn(format!(
         "SELECT c.id, c.category, c.status, c.node_path, c.due_at, c.address, c.assignee_name, b.code AS building_code
          FROM cases c LEFT JOIN buildings b ON b.id = c.building_id
-         WHERE c.node_path LIKE $1 AND c.status NOT IN ('closed', 'evaluated', 'rejected', 'merged')",
-    )
-    .bind(&prefix)
+         WHERE c.node_path >= $1 AND c.node_path < $2 AND c.{}",
+        crate::cases::store::OPEN
+    ))
+    .bind(&low)
+    .bind(&high)
     .fetch_all(&state.db)
     .await?;
     let grids: Vec<OrgNode> = query(
         "SELECT id, code, parent_id, level, name, path, lat, lng, boundary, office_phone, office_address
-         FROM org_nodes WHERE level = 'grid' AND path LIKE $1 ORDER BY code",
+         FROM org_nodes WHERE level = 'grid' AND path >= $1 AND path < $2 ORDER BY code",
     )
-    .bind(&prefix)
+    .bind(&low)
+    .bind(&high)
     .fetch_all(&state.db)
     .await?;
     let is_overdue = |r: &OpenRow| r.status != Status::Suspended && r.due_at.is_some_and(|d| d < now);
@@ -147,14 +145,12 @@ pub async fn snapshot(state: &AppState, scope: &OrgNode) -> Result<Snapshot> {
         Status::InProgress,
         Status::Resolved,
         Status::Suspended,
-        Status::Closed,
-        Status::Evaluated,
     ]
     .iter()
     .map(|s| Count {
         key: s.code().into(),
         label: s.name_zh().into(),
-        count: statuses.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n),
+        count: open_rows.iter().filter(|r| r.status == *s).count() as i64,
     })
     .collect();
     let mut by_category: Vec<Count> = crate::taxonomy::CATEGORIES
@@ -190,9 +186,11 @@ pub async fn snapshot(state: &AppState, scope: &OrgNode) -> Result<Snapshot> {
         })
         .collect();
     let buildings: Vec<(String, String)> = query(
-        "SELECT b.code, b.number FROM buildings b JOIN org_nodes n ON n.id = b.node_id WHERE n.path LIKE $1 ORDER BY b.code LIMIT 200",
+        "SELECT b.code, b.number FROM buildings b JOIN org_nodes n ON n.id = b.node_id
+         WHERE n.path >= $1 AND n.path < $2 ORDER BY b.code LIMIT 200",
     )
-    .bind(&prefix)
+    .bind(&low)
+    .bind(&high)
     .fetch_all(&state.db)
     .await?;
     let heat = buildings
@@ -207,7 +205,7 @@ pub async fn snapshot(state: &AppState, scope: &OrgNode) -> Result<Snapshot> {
     let (from, to) = (now - 30 * 24 * 3_600_000, now + 30 * 24 * 3_600_000);
     let rates = indicators::for_subtree(
         &state.db,
-        &scope.path,
+        scope,
         Period { from, to },
         now,
         state.config.cases.suspended_leave_denominator,

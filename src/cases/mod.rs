@@ -4,7 +4,9 @@
 pub mod duplicates;
 pub mod idempotency;
 pub mod indicators;
+pub mod intake;
 pub mod policy;
+pub mod rollup;
 pub mod routes;
 pub mod service;
 pub mod store;

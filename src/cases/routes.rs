@@ -248,7 +248,10 @@ async fn act(
 async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Result<Json<Vec<CaseView>>> {
     let person = actor.require_person()?;
     let status = match params.optional("status")? {
-        Some(s) => Some(Status::from_code(s).ok_or_else(|| Error::invalid("status", format!("unknown status `{s}`")))?),
+        Some("open") => Some(StatusFilter::Open),
+        Some(s) => Some(StatusFilter::Is(
+            Status::from_code(s).ok_or_else(|| Error::invalid("status", format!("unknown status `{s}`")))?,
+        )),
         None => None,
     };
     let category = params.optional("category")?.map(str::to_string);
@@ -291,7 +294,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
 /// Narrowing of a case list.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    pub status: Option<Status>,
+    pub status: Option<StatusFilter>,
     pub category: Option<String>,
     pub building: Option<String>,
     pub node_path: Option<String>,
@@ -300,8 +303,34 @@ pub struct CaseFilter {
     pub offset: i64,
 }
 
-/// The cases a person's grants cover (and those they reported), newest first.
+/// `status=` of a case list: one status, or `open` for all still worked on.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusFilter {
+    Is(Status),
+    Open,
+}
+
+/// The cases a person's grants cover and those they reported, newest first.
+/// Two index-friendly queries merged here: one `OR` across both would make
+/// every list a scan of the whole table.
 pub async fn visible_cases(state: &AppState, person: &crate::auth::PersonActor, f: &CaseFilter) -> Result<Vec<Case>> {
+    let window = f.offset + f.limit.max(1);
+    let reported = format!("c.id IN (SELECT case_id FROM case_reporters WHERE person_id = {})", person.person_id);
+    let mut cases = match scope_of(person) {
+        Some((scope, scope_args)) => {
+            let mut cases = filtered(state, &scope, scope_args, f, window).await?;
+            cases.extend(filtered(state, &reported, Vec::new(), f, window).await?);
+            cases.sort_by_key(|c| std::cmp::Reverse(c.id));
+            cases.dedup_by_key(|c| c.id);
+            cases
+        }
+        None => filtered(state, &reported, Vec::new(), f, window).await?,
+    };
+    Ok(cases.drain(..).skip(f.offset as usize).take(f.limit.max(1) as usize).collect())
+}
+
+/// What a person's grants cover, as SQL over `c` with its arguments.
+fn scope_of(person: &crate::auth::PersonActor) -> Option<(String, Vec<Value>)> {
     let mut args: Vec<Value> = Vec::new();
     let mut arg = |v: Value| {
         args.push(v);
@@ -320,18 +349,32 @@ pub async fn visible_cases(state: &AppState, person: &crate::auth::PersonActor, 
                 Some(path),
                 _,
             ) => {
-                scope.push(format!("c.node_path LIKE {}", arg(format!("{path}%").into())));
+                let (low, high) = crate::org::subtree_bounds(path);
+                scope.push(format!("(c.node_path >= {} AND c.node_path < {})", arg(low.into()), arg(high.into())));
             }
             _ => {}
         }
     }
-    scope.push(format!(
-        "c.id IN (SELECT case_id FROM case_reporters WHERE person_id = {})",
-        arg(person.person_id.into())
-    ));
-    let mut sql = format!("{} WHERE ({})", store::CASE_SELECT, scope.join(" OR "));
-    if let Some(status) = f.status {
-        sql.push_str(&format!(" AND c.status = {}", arg(status.into())));
+    (!scope.is_empty()).then(|| (scope.join(" OR "), args))
+}
+
+/// Up to `window` newest cases matching `scope` (numbered from `$1`) and the filter.
+async fn filtered(
+    state: &AppState,
+    scope: &str,
+    mut args: Vec<Value>,
+    f: &CaseFilter,
+    window: i64,
+) -> Result<Vec<Case>> {
+    let mut arg = |v: Value| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    let mut sql = format!("{} WHERE ({scope})", store::CASE_SELECT);
+    match f.status {
+        Some(StatusFilter::Is(status)) => sql.push_str(&format!(" AND c.status = {}", arg(status.into()))),
+        Some(StatusFilter::Open) => sql.push_str(&format!(" AND c.{}", store::OPEN)),
+        None => {}
     }
     if let Some(category) = &f.category {
         sql.push_str(&format!(" AND c.category = {}", arg(category.clone().into())));
@@ -340,7 +383,8 @@ pub async fn visible_cases(state: &AppState, person: &crate::auth::PersonActor, 
         sql.push_str(&format!(" AND b.code = {}", arg(code.clone().into())));
     }
     if let Some(path) = &f.node_path {
-        sql.push_str(&format!(" AND c.node_path LIKE {}", arg(format!("{path}%").into())));
+        let (low, high) = crate::org::subtree_bounds(path);
+        sql.push_str(&format!(" AND c.node_path >= {} AND c.node_path < {}", arg(low.into()), arg(high.into())));
     }
     if f.overdue {
         let now = arg(state.clock.now_ms().into());
@@ -348,6 +392,6 @@ pub async fn visible_cases(state: &AppState, person: &crate::auth::PersonActor, 
             " AND ((c.closed_at IS NULL AND c.due_at < {now} AND c.status NOT IN ('suspended', 'rejected', 'merged')) OR c.closed_at > c.due_at)"
         ));
     }
-    sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {} OFFSET {}", arg(f.limit.max(1).into()), arg(f.offset.into())));
+    sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", arg(window.into())));
     Ok(query_dyn(sql).bind_all(args).fetch_all(&state.db).await?)
 }

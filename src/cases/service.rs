@@ -70,7 +70,9 @@ pub async fn report(state: &AppState, actor: &Actor, input: ReportInput) -> Resu
 }
 
 /// Files a report unless the same idempotency key already filed it; the
-/// flag says whether this was such a replay.
+/// flag says whether this was such a replay. On SQLite concurrent reports
+/// share one commit (see `intake`); either way the answer comes after the
+/// report is durable.
 pub async fn report_once(
     state: &AppState,
     actor: &Actor,
@@ -78,19 +80,38 @@ pub async fn report_once(
     idem: Option<&super::idempotency::Idempotency>,
 ) -> Result<(Case, bool)> {
     let located = locate_report(state, &input).await?;
-    let mut tx = state.db.begin().await?;
+    let (id, replayed) = match &state.intake {
+        Some(intake) => intake.file(actor.clone(), input, located, idem.cloned()).await?,
+        None => {
+            let mut tx = state.db.begin().await?;
+            let filed = file_in_tx(state, &mut tx, actor, &input, &located, idem).await?;
+            tx.commit().await?;
+            filed
+        }
+    };
+    Ok((store::case_by_id(&state.db, id).await?, replayed))
+}
+
+/// Files a report inside `tx` unless its idempotency key already filed one;
+/// returns the case and whether it was such a replay.
+pub async fn file_in_tx(
+    state: &AppState,
+    tx: &mut Tx,
+    actor: &Actor,
+    input: &ReportInput,
+    located: &Located,
+    idem: Option<&super::idempotency::Idempotency>,
+) -> Result<(i64, bool)> {
     if let Some(idem) = idem
-        && let Some(existing) = super::idempotency::claim(&mut tx, idem, state.clock.now_ms()).await?
+        && let Some(existing) = super::idempotency::claim(tx, idem, state.clock.now_ms()).await?
     {
-        drop(tx);
-        return Ok((store::case_by_id(&state.db, existing).await?, true));
+        return Ok((existing, true));
     }
-    let id = file_report(state, &mut tx, actor, &input, &located).await?;
+    let id = file_report(state, tx, actor, input, located).await?;
     if let Some(idem) = idem {
-        super::idempotency::record(&mut tx, idem, id).await?;
+        super::idempotency::record(tx, idem, id).await?;
     }
-    tx.commit().await?;
-    Ok((store::case_by_id(&state.db, id).await?, false))
+    Ok((id, false))
 }
 
 /// A report checked and placed, ready to be filed.
@@ -340,7 +361,7 @@ async fn apply(
             notices.push((Audience::Reporters, format!("您反映的问题与案件 #{target} 相同，已合并办理")));
         }
         Action::Dispatch => {
-            let route = decide_route(state, case, category, input.assign_to, ctx).await?;
+            let route = decide_route(tx, case, category, input.assign_to, ctx).await?;
             let a = &route.assignment;
             changes.set("assignee_kind", a.kind.code());
             changes.set("assignee_org_id", a.organisation_id);
@@ -541,7 +562,7 @@ fn deadline_text(ms: i64) -> String {
 }
 
 async fn decide_route(
-    state: &AppState,
+    tx: &mut Tx,
     case: &Case,
     category: &Category,
     assign_to: Option<i64>,
@@ -555,13 +576,13 @@ async fn decide_route(
     let ctx = match ctx {
         Some(c) => c,
         None => {
-            loaded = BuildingContext::load(&state.db, &code, case.unit).await?;
+            loaded = BuildingContext::load(&mut *tx, &code, case.unit).await?;
             &loaded
         }
     };
-    let rules = routing::rules(&state.db).await?;
+    let rules = routing::rules(&mut *tx).await?;
     let orgs = if assign_to.is_some() || rules.iter().any(|r| r.organisation_id.is_some()) {
-        routing::organisation_kinds(&state.db).await?
+        routing::organisation_kinds(&mut *tx).await?
     } else {
         Vec::new()
     };

@@ -197,6 +197,10 @@ pub async fn events_between<'a>(on: impl Into<On<'a>>, from: i64, to: i64, limit
     .await?)
 }
 
+/// The cases still being worked on, spelt exactly as the partial indexes
+/// `cases_open_path` and `cases_open_due` spell it (so planners use them).
+pub const OPEN: &str = "status NOT IN ('closed', 'evaluated', 'rejected', 'merged')";
+
 /// Changes to write with a transition; `None` leaves a column alone.
 #[derive(Debug, Default)]
 pub struct Changes {

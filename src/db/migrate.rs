@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "channels"),
     migration!(4, "web"),
     migration!(5, "trust"),
+    migration!(6, "scale"),
 ];
 
 /// Serialises concurrent `migrate` runs of several app servers on one PostgreSQL.

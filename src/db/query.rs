@@ -82,6 +82,16 @@ pub enum On<'a> {
     Tx(&'a mut Tx),
 }
 
+impl On<'_> {
+    /// Borrows again, for running several queries on the same place.
+    pub fn re(&mut self) -> On<'_> {
+        match self {
+            On::Db(db) => On::Db(db),
+            On::Tx(tx) => On::Tx(tx),
+        }
+    }
+}
+
 impl<'a> From<&'a Db> for On<'a> {
     fn from(db: &'a Db) -> Self {
         On::Db(db)

@@ -7,7 +7,7 @@ pub mod routes;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::db::Db;
+use crate::db::{Db, On};
 use crate::error::{Error, Result};
 use crate::org::{Building, Level, OrgNode, Organisation, Place, Unit, store as org_store};
 use crate::people::{PublicRole, Role, store as people_store};
@@ -29,9 +29,11 @@ pub struct BuildingContext {
 }
 
 impl BuildingContext {
-    pub async fn load(db: &Db, building_code: &str, unit: Option<i64>) -> Result<BuildingContext> {
-        let building = org_store::building_by_code(db, building_code).await?;
-        let units = org_store::units_of(db, building.id).await?;
+    /// Loads from the pools or, inside a transaction, from its connection.
+    pub async fn load<'a>(on: impl Into<On<'a>>, building_code: &str, unit: Option<i64>) -> Result<BuildingContext> {
+        let mut on = on.into();
+        let building = org_store::building_by_code(on.re(), building_code).await?;
+        let units = org_store::units_of(on.re(), building.id).await?;
         let unit = match unit {
             Some(n) => Some(
                 units
@@ -43,8 +45,8 @@ impl BuildingContext {
             None => None,
         };
         let own_node_id = unit.as_ref().and_then(|u| u.node_id).unwrap_or(building.node_id);
-        let own_node = org_store::node_by_id(db, own_node_id).await?;
-        let mut ancestry = org_store::nodes_by_ids(db, &own_node.ancestry()).await?;
+        let own_node = org_store::node_by_id(on.re(), own_node_id).await?;
+        let mut ancestry = org_store::nodes_by_ids(on.re(), &own_node.ancestry()).await?;
         ancestry.sort_by_key(|n| n.path.len());
 
         let mut role_nodes: Vec<i64> = ancestry.iter().map(|n| n.id).collect();
@@ -54,16 +56,19 @@ impl BuildingContext {
         }
         role_nodes.sort_unstable();
         role_nodes.dedup();
-        let roles =
-            people_store::publicised_at(db, &role_nodes, &[Role::MicroGridMember, Role::GridHead, Role::PartyMember])
-                .await?;
+        let roles = people_store::publicised_at(
+            on.re(),
+            &role_nodes,
+            &[Role::MicroGridMember, Role::GridHead, Role::PartyMember],
+        )
+        .await?;
 
         let property = match building.property_company_id {
-            Some(id) => Some(org_store::organisation_by_id(db, id).await?),
+            Some(id) => Some(org_store::organisation_by_id(on.re(), id).await?),
             None => None,
         };
         let ancestor_ids: Vec<i64> = ancestry.iter().map(|n| n.id).collect();
-        let mut departments = org_store::departments_at(db, &ancestor_ids).await?;
+        let mut departments = org_store::departments_at(on.re(), &ancestor_ids).await?;
         departments.sort_by_key(|d| std::cmp::Reverse(ancestor_ids.iter().position(|id| *id == d.node_id)));
         Ok(BuildingContext { building, units, unit, ancestry, property, departments, roles })
     }

@@ -175,8 +175,8 @@ pub async fn search(state: &AppState, params: &Params, headers: &HeaderMap, form
         format!("${}", args.len())
     };
     if let Some(j) = params.optional("jurisdiction_id").map_err(bad)? {
-        let path = jurisdiction(state, j, format).await?;
-        sql.push_str(&format!(" AND c.node_path LIKE {}", arg(format!("{path}%").into())));
+        let (low, high) = crate::org::subtree_bounds(&jurisdiction(state, j, format).await?);
+        sql.push_str(&format!(" AND c.node_path >= {} AND c.node_path < {}", arg(low.into()), arg(high.into())));
     }
     if let Some(ids) = params.optional("service_request_id").map_err(bad)? {
         // Overrides every other filter.

@@ -118,6 +118,16 @@ impl OrgNode {
     }
 }
 
+/// Bounds `[low, high)` holding exactly the paths of a subtree (the node's
+/// own included), for an index range scan instead of `LIKE 'prefix%'`:
+/// `/1/5/` → `/1/5/` ≤ p < `/1/50` (`0` sorts right after `/`). Paths are
+/// compared bytewise (PostgreSQL columns use the "C" collation).
+pub fn subtree_bounds(path: &str) -> (String, String) {
+    let mut high = path.strip_suffix('/').unwrap_or(path).to_string();
+    high.push('0');
+    (path.to_string(), high)
+}
+
 crate::db_row! {
     /// A building with what a directory or a case needs to know about it.
     #[derive(Debug, Clone, Serialize)]
@@ -186,5 +196,20 @@ crate::db_row! {
         pub lat: Option<f64>,
         pub lng: Option<f64>,
         pub details: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subtree_bounds;
+
+    #[test]
+    fn subtree_bounds_hold_exactly_the_subtree() {
+        let (low, high) = subtree_bounds("/1/5/");
+        let inside = |p: &str| low.as_str() <= p && p < high.as_str();
+        assert!(inside("/1/5/") && inside("/1/5/23/") && inside("/1/5/999/7/"));
+        assert!(!inside("/1/50/") && !inside("/1/51/") && !inside("/1/4/") && !inside("/1/") && !inside("/1/6/"));
+        let (low, high) = subtree_bounds("/");
+        assert!(low.as_str() <= "/1/" && "/987/3/" < high.as_str());
     }
 }

@@ -1,7 +1,7 @@
 //! Storage of the organisation tree, buildings and places.
 
 use super::{Building, Level, OrgNode, Organisation, OrganisationKind, Place, PlaceKind, Unit};
-use crate::db::{Db, Tx, query, query_dyn};
+use crate::db::{Db, On, Tx, query, query_dyn};
 use crate::error::{Error, Result};
 use crate::time::now_ms;
 
@@ -87,7 +87,7 @@ pub async fn node_by_code(db: &Db, code: &str) -> Result<OrgNode> {
 }
 
 /// The nodes with these ids, in no particular order.
-pub async fn nodes_by_ids(db: &Db, ids: &[i64]) -> Result<Vec<OrgNode>> {
+pub async fn nodes_by_ids<'a>(db: impl Into<On<'a>>, ids: &[i64]) -> Result<Vec<OrgNode>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -138,7 +138,7 @@ pub async fn insert_organisation(tx: &mut Tx, org: &NewOrganisation) -> Result<i
     .await?)
 }
 
-pub async fn organisation_by_id(db: &Db, id: i64) -> Result<Organisation> {
+pub async fn organisation_by_id<'a>(db: impl Into<On<'a>>, id: i64) -> Result<Organisation> {
     query("SELECT id, kind, department_kind, name, phone, address, node_id FROM organisations WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
@@ -147,7 +147,7 @@ pub async fn organisation_by_id(db: &Db, id: i64) -> Result<Organisation> {
 }
 
 /// Departments attached to any of these nodes.
-pub async fn departments_at(db: &Db, node_ids: &[i64]) -> Result<Vec<Organisation>> {
+pub async fn departments_at<'a>(db: impl Into<On<'a>>, node_ids: &[i64]) -> Result<Vec<Organisation>> {
     if node_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -289,7 +289,7 @@ const BUILDING_SELECT: &str =
     JOIN estates e ON e.id = b.estate_id
     JOIN org_nodes c ON c.id = e.community_id";
 
-pub async fn building_by_code(db: &Db, code: &str) -> Result<Building> {
+pub async fn building_by_code<'a>(db: impl Into<On<'a>>, code: &str) -> Result<Building> {
     query_dyn(format!("{BUILDING_SELECT} WHERE b.code = $1"))
         .bind(code)
         .fetch_optional(db)
@@ -297,7 +297,7 @@ pub async fn building_by_code(db: &Db, code: &str) -> Result<Building> {
         .ok_or_else(|| Error::not_found("building", code))
 }
 
-pub async fn units_of(db: &Db, building_id: i64) -> Result<Vec<Unit>> {
+pub async fn units_of<'a>(db: impl Into<On<'a>>, building_id: i64) -> Result<Vec<Unit>> {
     Ok(query("SELECT id, building_id, number, node_id, floors FROM units WHERE building_id = $1 ORDER BY number")
         .bind(building_id)
         .fetch_all(db)

@@ -1,7 +1,7 @@
 //! Storage of people and role assignments.
 
 use super::{PublicRole, Role, ScopeRule};
-use crate::db::{Db, Tx, query, query_dyn};
+use crate::db::{Tx, query, query_dyn};
 use crate::error::{Error, Result};
 use crate::org::store::placeholders;
 use crate::privacy::Phone;
@@ -152,7 +152,11 @@ impl From<PublicRoleRow> for PublicRole {
 }
 
 /// Active, publicised holders of `roles` at any of `node_ids`, oldest first.
-pub async fn publicised_at(db: &Db, node_ids: &[i64], roles: &[Role]) -> Result<Vec<PublicRole>> {
+pub async fn publicised_at<'a>(
+    db: impl Into<crate::db::On<'a>>,
+    node_ids: &[i64],
+    roles: &[Role],
+) -> Result<Vec<PublicRole>> {
     if node_ids.is_empty() || roles.is_empty() {
         return Ok(Vec::new());
     }

@@ -6,7 +6,7 @@ pub mod routes;
 
 use serde::Serialize;
 
-use crate::db::{Db, Tx, query};
+use crate::db::{Tx, query};
 use crate::directory::BuildingContext;
 use crate::error::{Error, Result};
 use crate::taxonomy::{Category, DepartmentKind, Handler};
@@ -201,7 +201,7 @@ pub async fn insert_rule(tx: &mut Tx, rule: &NewRule, node_id: Option<i64>, now:
 }
 
 /// Organisation name and assignee kind, for rules that name one outright.
-pub async fn organisation_kinds(db: &Db) -> Result<Vec<(i64, String, AssigneeKind)>> {
+pub async fn organisation_kinds<'a>(db: impl Into<crate::db::On<'a>>) -> Result<Vec<(i64, String, AssigneeKind)>> {
     let rows: Vec<(i64, String, String)> = query("SELECT id, name, kind FROM organisations").fetch_all(db).await?;
     Ok(rows
         .into_iter()

@@ -31,6 +31,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub limiter: Arc<limits::Limiter>,
+    /// The group-commit writer for reports (SQLite only).
+    pub intake: Option<crate::cases::intake::Intake>,
 }
 
 /// Every route of the application.

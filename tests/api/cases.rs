@@ -17,6 +17,7 @@ crate::on_both_backends!(
     photos_are_checked_by_content_and_size,
     bad_reports_name_the_field,
     the_history_cannot_be_edited,
+    concurrent_reports_are_each_filed_once,
 );
 
 pub fn png(width: u32, height: u32) -> Vec<u8> {
@@ -375,4 +376,53 @@ async fn the_history_cannot_be_edited(app: TestApp) {
     assert!(delete.is_err(), "a DELETE of the history must fail");
     let (_, detail) = app.get_as(&format!("/api/v1/cases/{id}"), &token).await;
     assert_eq!(detail["events"].as_array().map(Vec::len), Some(3));
+}
+
+/// Reports arriving together (on SQLite they share one commit) are each
+/// filed exactly once; retries under one key inside the same burst give one
+/// case; a key reused for another report is refused without sinking the rest.
+async fn concurrent_reports_are_each_filed_once(app: TestApp) {
+    let token = app.login("shequ").await;
+    let post = |key: String, body: Value| {
+        let req =
+            app.client.post(app.url("/api/v1/cases")).bearer_auth(&token).header("idempotency-key", key).json(&body);
+        async move {
+            let resp = req.send().await.expect("post");
+            (resp.status().as_u16(), resp.json::<Value>().await.expect("json"))
+        }
+    };
+    let retried = json!({"category": "noise", "description": "楼上装修太吵", "building": B98});
+    let (status, first) = post("same-key".into(), retried.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    let mut burst = Vec::new();
+    for i in 0..48 {
+        let (key, body) = match i % 4 {
+            // A client retrying the same report under its key.
+            0 => ("same-key".to_string(), retried.clone()),
+            // The same key with a different report.
+            1 if i == 1 => {
+                ("same-key".to_string(), json!({"category": "lighting", "description": "另一件事", "building": B98}))
+            }
+            _ => (
+                format!("k-{i}"),
+                json!({"category": "lighting", "description": format!("第{i}号楼灯坏了"), "building": format!("32060201100301{:03}", i + 1)}),
+            ),
+        };
+        burst.push(post(key, body));
+    }
+    let answers = futures_util::future::join_all(burst).await;
+    let mut others = std::collections::BTreeSet::new();
+    for (i, (status, body)) in answers.iter().enumerate() {
+        match i % 4 {
+            0 => assert_eq!((*status, &body["id"]), (201, &first["id"]), "a retry gets the first case"),
+            1 if i == 1 => assert_eq!((*status, body["error"]["field"].as_str()), (400, Some("Idempotency-Key"))),
+            _ => {
+                assert_eq!(*status, 201, "{body}");
+                others.insert(body["id"].as_i64().expect("id"));
+            }
+        }
+    }
+    assert_eq!(others.len(), 35, "each distinct report is its own case");
+    let stored: i64 = linli::db::query("SELECT COUNT(*) FROM cases").scalar(&app.db).await.expect("count");
+    assert_eq!(stored, 36);
 }
