@@ -36,6 +36,8 @@ pub enum Command {
     },
     /// Replace the SQLite database with a backup (linli must be stopped).
     Restore { file: std::path::PathBuf },
+    /// Benchmarks at city scale: intake, triage, reads, dashboards, memory (BENCHMARKS.md).
+    Bench(Box<crate::bench::BenchArgs>),
     /// A person's data: export it or erase it (data-subject requests).
     Person {
         #[command(subcommand)]
@@ -55,6 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Triage(args) => tokio::task::spawn_blocking(move || crate::triage::cli::run(*args)).await?,
         Command::Serve => serve(&cli.database, &cli.serve).await,
+        Command::Bench(args) => crate::bench::run(*args).await,
         Command::Migrate => {
             let config = Config::new(&cli.database, &cli.serve);
             let db = server::open_database(&config).await?;

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod attachments;
 pub mod auth;
+pub mod bench;
 pub mod cases;
 pub mod channels;
 pub mod cli;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{Chrome, render, require_user};
 use crate::auth::Actor;
-use crate::cases::routes::{CaseFilter, view_for, visible_cases};
+use crate::cases::routes::{CaseFilter, view_for, views_for, visible_cases};
 use crate::cases::service::{self, ActionInput};
 use crate::cases::view::{CaseView, EventView};
 use crate::cases::workflow::{Action, Status};
@@ -60,10 +60,8 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, params: Params
     let page = async {
         let actor = Actor::Person(user.person.clone());
         let filter = CaseFilter { limit: 200, ..Default::default() };
-        let mut all = Vec::new();
-        for case in visible_cases(&state, &user.person, &filter).await? {
-            all.push(view_for(&state, &actor, &case).await?);
-        }
+        let cases = visible_cases(&state, &user.person, &filter).await?;
+        let all = views_for(&state, &actor, &cases).await?;
         let chrome = Chrome::new(&headers, Some(&user), "/app/cases");
         let t = chrome.t;
         let todo_label = if t.lang == "en" { "Needs me" } else { "待我处理" };

@@ -155,8 +155,26 @@ fn reporter_of(actor: &Actor, given: Option<ReporterInput>) -> Result<Reporter> 
 /// The case as `actor` sees it, with what they may do next.
 pub async fn view_for(state: &AppState, actor: &Actor, case: &Case) -> Result<CaseView> {
     let facts = service::facts(&state.db, case).await?;
-    let allowed = workflow::allowed_from(case.status).into_iter().filter(|a| policy::may(actor, *a, &facts)).collect();
-    Ok(CaseView::new(case, state.clock.now_ms(), allowed))
+    Ok(view_with(case, state.clock.now_ms(), actor, &facts))
+}
+
+/// Views of a list of cases, with two queries whatever its length.
+pub async fn views_for(state: &AppState, actor: &Actor, cases: &[Case]) -> Result<Vec<CaseView>> {
+    let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    let mut reporters = store::reporter_ids_of(&state.db, &ids).await?;
+    let now = state.clock.now_ms();
+    Ok(cases
+        .iter()
+        .map(|case| {
+            let facts = service::facts_with(case, reporters.remove(&case.id).unwrap_or_default());
+            view_with(case, now, actor, &facts)
+        })
+        .collect())
+}
+
+fn view_with(case: &Case, now: i64, actor: &Actor, facts: &policy::CaseFacts) -> CaseView {
+    let allowed = workflow::allowed_from(case.status).into_iter().filter(|a| policy::may(actor, *a, facts)).collect();
+    CaseView::new(case, now, allowed)
 }
 
 /// The actor, or the holder of the case's follow token (`?token=`).
@@ -284,11 +302,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
         offset: params.integer("offset", 0, 1_000_000)?.unwrap_or(0),
     };
     let cases = visible_cases(&state, person, &filter).await?;
-    let mut views = Vec::with_capacity(cases.len());
-    for case in &cases {
-        views.push(view_for(&state, &actor, case).await?);
-    }
-    Ok(Json(views))
+    Ok(Json(views_for(&state, &actor, &cases).await?))
 }
 
 /// Narrowing of a case list.

@@ -301,7 +301,12 @@ pub async fn act(state: &AppState, actor: &Actor, case_id: i64, action: Action, 
 
 /// What the policy needs, read inside the transaction.
 pub async fn facts<'a>(on: impl Into<crate::db::On<'a>>, case: &Case) -> Result<CaseFacts> {
-    Ok(CaseFacts {
+    Ok(facts_with(case, store::reporter_ids(on, case.id).await?))
+}
+
+/// The facts of a case whose reporting people are already known.
+pub fn facts_with(case: &Case, reporter_ids: Vec<i64>) -> CaseFacts {
+    CaseFacts {
         id: case.id,
         node_path: case.node_path.clone(),
         property_company_id: case.property_company_id,
@@ -309,8 +314,8 @@ pub async fn facts<'a>(on: impl Into<crate::db::On<'a>>, case: &Case) -> Result<
         assignee_org_id: case.assignee_org_id,
         assignee_person_id: case.assignee_person_id,
         assignee_node_path: case.assignee_node_path.clone(),
-        reporter_ids: store::reporter_ids(on, case.id).await?,
-    })
+        reporter_ids,
+    }
 }
 
 /// The transition itself: workflow check, the action's own changes, the

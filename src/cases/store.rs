@@ -3,7 +3,7 @@
 use super::workflow::{Action, Status};
 use super::{Case, Event, Source};
 use crate::auth::Actor;
-use crate::db::{On, Tx, Value, query, query_dyn};
+use crate::db::{Db, On, Tx, Value, query, query_dyn};
 use crate::error::{Error, Result};
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.token, c.category, c.status, c.urgent, c.description, c.source,
@@ -119,6 +119,23 @@ pub async fn reporter_ids<'a>(on: impl Into<On<'a>>, case_id: i64) -> Result<Vec
             .fetch_all(on)
             .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The reporting people of many cases at once, by case.
+pub async fn reporter_ids_of(db: &Db, case_ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<i64>>> {
+    let mut by_case: std::collections::HashMap<i64, Vec<i64>> = case_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for chunk in case_ids.chunks(500) {
+        let sql = format!(
+            "SELECT DISTINCT case_id, person_id FROM case_reporters
+             WHERE case_id IN ({}) AND person_id IS NOT NULL",
+            crate::org::store::placeholders(1, chunk.len())
+        );
+        let rows: Vec<(i64, i64)> = query_dyn(sql).bind_all(chunk.iter().copied()).fetch_all(db).await?;
+        for (case_id, person_id) in rows {
+            by_case.entry(case_id).or_default().push(person_id);
+        }
+    }
+    Ok(by_case)
 }
 
 /// Copies a merged case's reporters onto the surviving case.

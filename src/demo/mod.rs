@@ -2,7 +2,7 @@
 //! and 狼山镇街道园林社区 (园林佳苑 and the air-quality monitoring point).
 //! People's names and phone numbers are invented.
 
-mod names;
+pub mod names;
 
 use serde_json::json;
 
