@@ -5,10 +5,6 @@
 //! pg_restore); README "Backup" says how.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-
-use sqlx::ConnectOptions;
-use sqlx::sqlite::SqliteConnectOptions;
 
 use super::{Backend, Db, DbError, query};
 
@@ -46,8 +42,7 @@ pub async fn backup(db: &Db, file: &Path) -> Result<u64, BackupError> {
 }
 
 fn sqlite_path(url: &str) -> Result<PathBuf, BackupError> {
-    let options = SqliteConnectOptions::from_str(url).map_err(|e| BackupError::Io(e.to_string()))?;
-    Ok(options.get_filename().to_path_buf())
+    Ok(super::sqlite_path(url)?)
 }
 
 /// Replaces the database at `url` with the backup `file`.
@@ -57,27 +52,7 @@ pub async fn restore(url: &str, file: &Path) -> Result<(), BackupError> {
     }
     let shown = file.display().to_string();
     // The backup must be a sound linli database.
-    let mut check = SqliteConnectOptions::new()
-        .filename(file)
-        .read_only(true)
-        .connect()
-        .await
-        .map_err(|e| BackupError::NotABackup(shown.clone(), e.to_string()))?;
-    let integrity: (String,) = sqlx::query_as("PRAGMA integrity_check")
-        .fetch_one(&mut check)
-        .await
-        .map_err(|e| BackupError::NotABackup(shown.clone(), e.to_string()))?;
-    if integrity.0 != "ok" {
-        return Err(BackupError::NotABackup(shown, integrity.0));
-    }
-    let versions: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM linli_migrations")
-        .fetch_one(&mut check)
-        .await
-        .map_err(|_| BackupError::NotABackup(shown.clone(), "it has no linli schema".into()))?;
-    if versions.0 == 0 {
-        return Err(BackupError::NotABackup(shown, "it has no migrations applied".into()));
-    }
-    drop(check);
+    check_backup(file).map_err(|reason| BackupError::NotABackup(shown, reason))?;
 
     let target = sqlite_path(url)?;
     // Every open linli holds a shared lock on FILE-lock: take it exclusively.
@@ -101,5 +76,23 @@ pub async fn restore(url: &str, file: &Path) -> Result<(), BackupError> {
     }
     std::fs::rename(&staging, &target).map_err(|e| BackupError::Io(format!("putting the backup in place: {e}")))?;
     drop(lock);
+    Ok(())
+}
+
+/// Why `file` is not a sound linli database, if it is not.
+fn check_backup(file: &Path) -> Result<(), String> {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let check = rusqlite::Connection::open_with_flags(file, flags).map_err(|e| e.to_string())?;
+    let integrity: String =
+        check.query_row("PRAGMA integrity_check", [], |row| row.get(0)).map_err(|e| e.to_string())?;
+    if integrity != "ok" {
+        return Err(integrity);
+    }
+    let versions: i64 = check
+        .query_row("SELECT COUNT(*) FROM linli_migrations", [], |row| row.get(0))
+        .map_err(|_| "it has no linli schema".to_string())?;
+    if versions == 0 {
+        return Err("it has no migrations applied".into());
+    }
     Ok(())
 }

@@ -7,7 +7,7 @@ pub enum DbError {
     #[error("unsupported database URL scheme `{0}` (use sqlite:// or postgres://)")]
     UnsupportedUrl(String),
     #[error("cannot open the database: {0}")]
-    Connect(#[source] sqlx::Error),
+    Connect(#[source] BoxError),
     #[error("a record with the same {constraint} already exists")]
     Duplicate { constraint: String },
     #[error("a referenced record does not exist ({constraint})")]
@@ -21,7 +21,29 @@ pub enum DbError {
     #[error("the database has migration {0}, which this build does not know: is it older than the data?")]
     UnknownMigration(i64),
     #[error("database error: {0}")]
-    Other(#[source] sqlx::Error),
+    Other(#[source] BoxError),
+}
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl From<rusqlite::Error> for DbError {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        if let rusqlite::Error::SqliteFailure(e, message) = &err {
+            let constraint = message.clone().unwrap_or_else(|| e.to_string());
+            match e.extended_code {
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    return DbError::Duplicate { constraint };
+                }
+                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return DbError::MissingReference { constraint },
+                ffi::SQLITE_CONSTRAINT_CHECK | ffi::SQLITE_CONSTRAINT_NOTNULL => {
+                    return DbError::Check { constraint };
+                }
+                _ => {}
+            }
+        }
+        DbError::Other(Box::new(err))
+    }
 }
 
 impl From<sqlx::Error> for DbError {
@@ -44,6 +66,6 @@ impl From<sqlx::Error> for DbError {
                 _ => {}
             }
         }
-        DbError::Other(err)
+        DbError::Other(Box::new(err))
     }
 }

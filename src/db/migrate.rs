@@ -83,9 +83,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, DbError> {
 async fn apply(tx: &mut Tx, m: &Migration) -> Result<(), DbError> {
     let backend = tx.backend();
     match tx {
-        Tx::Sqlite(tx) => {
-            sqlx::raw_sql(m.sqlite).execute(&mut **tx).await?;
-        }
+        Tx::Sqlite(tx) => tx.conn().execute_batch(m.sqlite)?,
         Tx::Postgres(tx) => {
             sqlx::raw_sql(m.postgres).execute(&mut **tx).await?;
         }

@@ -7,17 +7,19 @@ mod error;
 mod migrate;
 mod query;
 mod row;
+mod sqlite;
 
 pub use error::DbError;
 pub use migrate::{MIGRATIONS, Migration, migrate};
 pub use query::{On, Query, Value, query, query_dyn};
 pub use row::DbRow;
+pub use sqlite::FromSqlite;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// Which SQL engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,18 +39,17 @@ impl Backend {
 
 /// A handle on the database, cheap to clone.
 ///
-/// SQLite gets two pools: one connection that does every write (SQLite has a
-/// single writer anyway, and one connection avoids `SQLITE_BUSY` storms inside
-/// the process) and several read-only connections that run beside it thanks to
-/// WAL. PostgreSQL uses one pool for both.
+/// SQLite gets one connection that does every write (SQLite has a single
+/// writer anyway, and one connection avoids `SQLITE_BUSY` storms inside the
+/// process) and several read-only connections that run beside it thanks to
+/// WAL (see `sqlite`). PostgreSQL uses one pool for both.
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite {
-        write: SqlitePool,
-        read: SqlitePool,
+        sqlite: Arc<sqlite::Sqlite>,
         /// A shared lock on `FILE-lock` while the database is open, so a
         /// restore can tell that it is in use.
-        in_use: std::sync::Arc<std::fs::File>,
+        in_use: Arc<std::fs::File>,
     },
     Postgres(PgPool),
 }
@@ -73,13 +74,13 @@ impl Db {
         match backend_of(url)? {
             Backend::Sqlite => connect_sqlite(url, settings).await,
             Backend::Postgres => {
-                let options = PgConnectOptions::from_str(url).map_err(DbError::Connect)?;
+                let options = PgConnectOptions::from_str(url).map_err(|e| DbError::Connect(Box::new(e)))?;
                 let pool = PgPoolOptions::new()
                     .max_connections(settings.max_connections)
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options)
                     .await
-                    .map_err(DbError::Connect)?;
+                    .map_err(|e| DbError::Connect(Box::new(e)))?;
                 Ok(Db::Postgres(pool))
             }
         }
@@ -96,9 +97,7 @@ impl Db {
     /// (`BEGIN IMMEDIATE`) so a transaction never fails half-way on lock upgrade.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         match self {
-            Db::Sqlite { write, .. } => {
-                Ok(Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(DbError::from)?))
-            }
+            Db::Sqlite { sqlite, .. } => Ok(Tx::Sqlite(sqlite::SqliteTx::begin(sqlite).await?)),
             Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.map_err(DbError::from)?)),
         }
     }
@@ -110,10 +109,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { write, read, .. } => {
-                read.close().await;
-                write.close().await;
-            }
+            Db::Sqlite { sqlite, .. } => sqlite.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -121,7 +117,7 @@ impl Db {
 
 /// A write transaction on either backend. Dropped without `commit` it rolls back.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(sqlite::SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
@@ -157,45 +153,25 @@ pub fn lock_path(db: &std::path::Path) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("{}-lock", db.display()))
 }
 
-fn options_path(url: &str) -> Result<std::path::PathBuf, DbError> {
-    Ok(SqliteConnectOptions::from_str(url).map_err(DbError::Connect)?.get_filename().to_path_buf())
-}
-
 fn lock_shared(path: &std::path::Path) -> Result<std::fs::File, DbError> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(path)
-        .map_err(|e| DbError::Connect(sqlx::Error::Io(e)))?;
-    file.lock_shared().map_err(|e| DbError::Connect(sqlx::Error::Io(e)))?;
+        .map_err(|e| DbError::Connect(Box::new(e)))?;
+    file.lock_shared().map_err(|e| DbError::Connect(Box::new(e)))?;
     Ok(file)
 }
 
 async fn connect_sqlite(url: &str, settings: &PoolSettings) -> Result<Db, DbError> {
-    let base = SqliteConnectOptions::from_str(url)
-        .map_err(DbError::Connect)?
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10))
-        // FULL: every commit fsyncs the WAL, so an acknowledged write survives
-        // power loss as well as `kill -9`. Throughput comes from batching
-        // writes into fewer commits, not from weakening this.
-        .synchronous(SqliteSynchronous::Full)
-        .pragma("temp_store", "memory")
-        .pragma("cache_size", "-16000");
-    let write_options = base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
-    let write = SqlitePoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(settings.acquire_timeout)
-        .connect_with(write_options)
-        .await
-        .map_err(DbError::Connect)?;
-    let read = SqlitePoolOptions::new()
-        .max_connections(settings.max_connections.max(2))
-        .acquire_timeout(settings.acquire_timeout)
-        .connect_with(base.read_only(true))
-        .await
-        .map_err(DbError::Connect)?;
-    let in_use = std::sync::Arc::new(lock_shared(&lock_path(options_path(url)?.as_path()))?);
-    Ok(Db::Sqlite { write, read, in_use })
+    let path = sqlite::path_of(url)?;
+    let sqlite = sqlite::Sqlite::open(&path, settings.max_connections, settings.acquire_timeout)?;
+    let in_use = Arc::new(lock_shared(&lock_path(&path))?);
+    Ok(Db::Sqlite { sqlite: Arc::new(sqlite), in_use })
+}
+
+/// The file a `sqlite://` URL names.
+pub fn sqlite_path(url: &str) -> Result<std::path::PathBuf, DbError> {
+    sqlite::path_of(url)
 }

@@ -5,7 +5,6 @@
 use std::borrow::Cow;
 
 use sqlx::postgres::PgArguments;
-use sqlx::sqlite::SqliteArguments;
 use sqlx::{Arguments, AssertSqlSafe, Encode, Type};
 
 use super::row::DbRow;
@@ -104,29 +103,26 @@ impl<'a> From<&'a mut Tx> for On<'a> {
     }
 }
 
-/// Runs `$body` with `$exec` bound to the right sqlx executor and `$args` to the
-/// arguments encoded for that engine.
+/// Runs `$sqlite` (a function of a connection, the SQL and the arguments)
+/// on SQLite, or `$body` with `$exec` bound to the right sqlx executor and
+/// `$args` to the encoded arguments on PostgreSQL.
 macro_rules! dispatch {
-    ($self:ident, $on:ident, |$exec:ident, $args:ident, $sql:ident| $body:expr) => {{
+    ($self:ident, $on:ident, $sqlite:expr, |$exec:ident, $args:ident, $sql:ident| $body:expr) => {{
         let read_only = $self.is_read_only();
-        let $sql = AssertSqlSafe($self.sql);
         match $on.into() {
-            On::Db(Db::Sqlite { write, read, .. }) => {
-                let $exec = if read_only { read } else { write };
-                let $args = sqlite_args($self.args)?;
-                $body
+            On::Db(Db::Sqlite { sqlite, .. }) => {
+                let (sql, args, heavy) = ($self.sql, $self.args, $self.reader);
+                super::sqlite::run(sqlite, read_only, heavy, move |conn| $sqlite(conn, &sql, &args)).await
             }
+            On::Tx(Tx::Sqlite(tx)) => $sqlite(tx.conn(), &$self.sql, &$self.args),
             On::Db(Db::Postgres(pool)) => {
+                let $sql = AssertSqlSafe($self.sql);
                 let $exec = pool;
                 let $args = pg_args($self.args)?;
                 $body
             }
-            On::Tx(Tx::Sqlite(tx)) => {
-                let $exec = &mut **tx;
-                let $args = sqlite_args($self.args)?;
-                $body
-            }
             On::Tx(Tx::Postgres(tx)) => {
+                let $sql = AssertSqlSafe($self.sql);
                 let $exec = &mut **tx;
                 let $args = pg_args($self.args)?;
                 $body
@@ -167,15 +163,22 @@ impl Query {
 
     /// Runs a statement, returning the number of rows it affected.
     pub async fn execute<'a>(self, on: impl Into<On<'a>>) -> Result<u64, DbError> {
-        dispatch!(self, on, |exec, args, sql| Ok(sqlx::query_with(sql, args).execute(exec).await?.rows_affected()))
+        dispatch!(self, on, super::sqlite::execute, |exec, args, sql| Ok(sqlx::query_with(sql, args)
+            .execute(exec)
+            .await?
+            .rows_affected()))
     }
 
     pub async fn fetch_all<'a, T: DbRow>(self, on: impl Into<On<'a>>) -> Result<Vec<T>, DbError> {
-        dispatch!(self, on, |exec, args, sql| Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_all(exec).await?))
+        let all = |conn: &rusqlite::Connection, sql: &str, args: &[Value]| super::sqlite::fetch(conn, sql, args, usize::MAX);
+        dispatch!(self, on, all, |exec, args, sql| Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_all(exec).await?))
     }
 
     pub async fn fetch_optional<'a, T: DbRow>(self, on: impl Into<On<'a>>) -> Result<Option<T>, DbError> {
-        dispatch!(self, on, |exec, args, sql| {
+        let first = |conn: &rusqlite::Connection, sql: &str, args: &[Value]| {
+            Ok(super::sqlite::fetch::<T>(conn, sql, args, 1)?.pop())
+        };
+        dispatch!(self, on, first, |exec, args, sql| {
             Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_optional(exec).await?)
         })
     }
@@ -192,10 +195,6 @@ impl Query {
     {
         Ok(self.fetch_one::<(T,)>(on).await?.0)
     }
-}
-
-fn sqlite_args(values: Vec<Value>) -> Result<SqliteArguments, DbError> {
-    encode(values)
 }
 
 fn pg_args(values: Vec<Value>) -> Result<PgArguments, DbError> {
@@ -221,7 +220,7 @@ where
             Value::Bool(v) => args.add(v),
             Value::Bytes(v) => args.add(v),
         };
-        added.map_err(|e| DbError::Other(sqlx::Error::Encode(e)))?;
+        added.map_err(DbError::Other)?;
     }
     Ok(args)
 }

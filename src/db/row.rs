@@ -4,12 +4,13 @@
 
 use sqlx::FromRow;
 use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
+
+use super::sqlite::FromSqlite;
 
 /// A type that can be read from a row of either backend.
-pub trait DbRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait DbRow: FromSqlite + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static {}
 
-impl<T> DbRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> DbRow for T where T: FromSqlite + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static {}
 
 /// Declares a struct whose fields are read from the columns of the same name.
 #[macro_export]
@@ -25,10 +26,9 @@ macro_rules! db_row {
             $($(#[$fmeta])* $fvis $field: $ty),*
         }
 
-        impl<'r> ::sqlx::FromRow<'r, ::sqlx::sqlite::SqliteRow> for $name {
-            fn from_row(row: &'r ::sqlx::sqlite::SqliteRow) -> Result<Self, ::sqlx::Error> {
-                use ::sqlx::Row as _;
-                Ok(Self { $($field: row.try_get(stringify!($field))?),* })
+        impl $crate::db::FromSqlite for $name {
+            fn from_sqlite(row: &::rusqlite::Row<'_>) -> ::rusqlite::Result<Self> {
+                Ok(Self { $($field: row.get(stringify!($field))?),* })
             }
         }
 
@@ -94,7 +94,17 @@ macro_rules! text_enum {
             fn from(v: $name) -> Self { $crate::db::Value::Text(Some(v.code().to_string())) }
         }
 
-        $crate::text_enum!(@decode $name, ::sqlx::Sqlite, ::sqlx::sqlite::SqliteValueRef<'r>, ::sqlx::sqlite::SqliteTypeInfo);
+        impl ::rusqlite::types::FromSql for $name {
+            fn column_result(value: ::rusqlite::types::ValueRef<'_>) -> ::rusqlite::types::FromSqlResult<Self> {
+                let code = value.as_str()?;
+                $name::from_code(code).ok_or_else(|| {
+                    ::rusqlite::types::FromSqlError::Other(
+                        format!("unknown {} `{}` in the database", stringify!($name), code).into(),
+                    )
+                })
+            }
+        }
+
         $crate::text_enum!(@decode $name, ::sqlx::Postgres, ::sqlx::postgres::PgValueRef<'r>, ::sqlx::postgres::PgTypeInfo);
     };
     (@decode $name:ident, $db:ty, $value:ty, $info:ty) => {

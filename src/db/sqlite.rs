@@ -1,0 +1,319 @@
+//! SQLite through rusqlite, called directly.
+//!
+//! A statement on SQLite takes microseconds; handing each one to a driver
+//! thread and back (as async drivers do) costs more than the statement and
+//! wakes threads on every call. So statements run on the calling task's
+//! thread: reads on one of several read-only connections, transactions on
+//! the single writer connection. Only what can block for long leaves for
+//! the blocking pool: commits and writes outside a transaction (each ends
+//! in an fsync) and statements marked `on_reader` (`VACUUM INTO`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OpenFlags, Statement};
+use tokio::sync::{OwnedMutexGuard, Semaphore};
+
+use super::{DbError, Value};
+
+/// Prepared statements kept per connection: every query linli runs.
+const STATEMENT_CACHE: usize = 512;
+
+/// The connections to one SQLite file.
+pub struct Sqlite {
+    path: PathBuf,
+    writer: Arc<tokio::sync::Mutex<Option<Connection>>>,
+    readers: Arc<Semaphore>,
+    idle: Mutex<Vec<Connection>>,
+    closed: std::sync::atomic::AtomicBool,
+    acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for Sqlite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sqlite({})", self.path.display())
+    }
+}
+
+/// The file a `sqlite://` URL names: `sqlite://linli.db`, `sqlite:///abs/path.db`,
+/// `sqlite:linli.db`; query parameters are ignored.
+pub fn path_of(url: &str) -> Result<PathBuf, DbError> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| DbError::UnsupportedUrl(url.split(':').next().unwrap_or_default().to_string()))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(DbError::Connect("give SQLite a file: sqlite://linli.db".into()));
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn connect_error(path: &Path, e: impl std::fmt::Display) -> DbError {
+    DbError::Connect(format!("{}: {e}", path.display()).into())
+}
+
+fn open(path: &Path, writer: bool) -> Result<Connection, DbError> {
+    let flags = if writer {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| connect_error(path, e))?;
+    conn.busy_timeout(Duration::from_secs(10)).map_err(|e| connect_error(path, e))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // FULL: every commit fsyncs the WAL, so an acknowledged write survives
+    // power loss as well as `kill -9`. Throughput comes from batching writes
+    // into fewer commits, not from weakening this.
+    let mut pragmas = String::from(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA temp_store = memory; PRAGMA cache_size = -16000;",
+    );
+    if writer {
+        pragmas.push_str(" PRAGMA journal_mode = WAL;");
+    }
+    conn.execute_batch(&pragmas).map_err(|e| connect_error(path, e))?;
+    Ok(conn)
+}
+
+impl Sqlite {
+    /// Opens (creating if need be) the file; readers open as they are needed.
+    pub fn open(path: &Path, max_readers: u32, acquire_timeout: Duration) -> Result<Sqlite, DbError> {
+        let writer = open(path, true)?;
+        Ok(Sqlite {
+            path: path.to_path_buf(),
+            writer: Arc::new(tokio::sync::Mutex::new(Some(writer))),
+            readers: Arc::new(Semaphore::new(max_readers.max(2) as usize)),
+            idle: Mutex::new(Vec::new()),
+            closed: std::sync::atomic::AtomicBool::new(false),
+            acquire_timeout,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The writer, exclusively; waits while another task holds it.
+    pub async fn writer(&self) -> Result<Writer, DbError> {
+        let guard = tokio::time::timeout(self.acquire_timeout, self.writer.clone().lock_owned())
+            .await
+            .map_err(|_| DbError::Other("timed out waiting for the database writer".into()))?;
+        if guard.is_none() {
+            return Err(DbError::Other("the database is closed".into()));
+        }
+        Ok(Writer(guard))
+    }
+
+    /// A read-only connection, back to the pool when dropped.
+    pub async fn reader(self: &Arc<Self>) -> Result<Reader, DbError> {
+        let permit = tokio::time::timeout(self.acquire_timeout, self.readers.clone().acquire_owned())
+            .await
+            .map_err(|_| DbError::Other("timed out waiting for a database reader".into()))?
+            .map_err(|_| DbError::Other("the database is closed".into()))?;
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => open(&self.path, false)?,
+        };
+        Ok(Reader { conn: Some(conn), home: self.clone(), _permit: permit })
+    }
+
+    /// Closes every connection; later use is an error.
+    pub async fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.readers.close();
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+        self.writer.lock().await.take();
+    }
+}
+
+/// The writer connection, held.
+pub struct Writer(OwnedMutexGuard<Option<Connection>>);
+
+impl Writer {
+    pub fn conn(&self) -> &Connection {
+        self.0.as_ref().expect("checked when taken")
+    }
+}
+
+/// A reader connection, held.
+pub struct Reader {
+    conn: Option<Connection>,
+    home: Arc<Sqlite>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Reader {
+    pub fn conn(&self) -> &Connection {
+        self.conn.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take()
+            && !self.home.closed.load(std::sync::atomic::Ordering::SeqCst)
+            && let Ok(mut idle) = self.home.idle.lock()
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+/// A write transaction: `BEGIN IMMEDIATE` on the writer, rolled back if
+/// dropped without `commit`.
+pub struct SqliteTx {
+    writer: Option<Writer>,
+}
+
+impl SqliteTx {
+    pub async fn begin(db: &Sqlite) -> Result<SqliteTx, DbError> {
+        let writer = db.writer().await?;
+        // Takes the write lock at once, so a transaction never fails half-way
+        // on lock upgrade.
+        writer.conn().execute_batch("BEGIN IMMEDIATE").map_err(DbError::from)?;
+        Ok(SqliteTx { writer: Some(writer) })
+    }
+
+    pub fn conn(&self) -> &Connection {
+        self.writer.as_ref().expect("present until commit").conn()
+    }
+
+    /// Commits (an fsync, off the async threads).
+    pub async fn commit(mut self) -> Result<(), DbError> {
+        let writer = self.writer.take().expect("present until commit");
+        tokio::task::spawn_blocking(move || {
+            let result = writer.conn().execute_batch("COMMIT").map_err(DbError::from);
+            if result.is_err() {
+                let _ = writer.conn().execute_batch("ROLLBACK");
+            }
+            result
+        })
+        .await
+        .map_err(|e| DbError::Other(format!("the commit task failed: {e}").into()))?
+    }
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.conn().execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Decoding from a row of SQLite.
+pub trait FromSqlite: Sized {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+macro_rules! tuple_from_sqlite {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: rusqlite::types::FromSql),+> FromSqlite for ($($t,)+) {
+            fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(row.get::<_, $t>($i)?,)+))
+            }
+        }
+    };
+}
+
+tuple_from_sqlite!(A 0);
+tuple_from_sqlite!(A 0, B 1);
+tuple_from_sqlite!(A 0, B 1, C 2);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3, E 4);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple_from_sqlite!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Int(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Value::Float(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
+            Value::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Value::Bool(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*v))),
+            Value::Bytes(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
+            Value::Int(None) | Value::Float(None) | Value::Text(None) | Value::Bool(None) | Value::Bytes(None) => {
+                ToSqlOutput::Owned(SqlValue::Null)
+            }
+        })
+    }
+}
+
+/// Binds `$n` placeholders (SQLite sees `$1` as a name; this maps it to the
+/// n-th argument, wherever and however often it appears).
+fn bind(stmt: &mut Statement<'_>, args: &[Value]) -> Result<(), DbError> {
+    for index in 1..=stmt.parameter_count() {
+        let n = match stmt.parameter_name(index) {
+            Some(name) => name
+                .trim_start_matches(['$', '?'])
+                .parse::<usize>()
+                .map_err(|_| DbError::Other(format!("unsupported placeholder `{name}`").into()))?,
+            None => index,
+        };
+        let value = args
+            .get(n.wrapping_sub(1))
+            .ok_or_else(|| DbError::Other(format!("placeholder ${n} has no argument").into()))?;
+        stmt.raw_bind_parameter(index, value)?;
+    }
+    Ok(())
+}
+
+/// Runs a statement; the number of rows it changed.
+pub fn execute(conn: &Connection, sql: &str, args: &[Value]) -> Result<u64, DbError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, args)?;
+    if stmt.column_count() == 0 {
+        return Ok(stmt.raw_execute()? as u64);
+    }
+    // A statement that returns rows (`INSERT … RETURNING`, `PRAGMA`): run it out.
+    let mut rows = stmt.raw_query();
+    while rows.next()?.is_some() {}
+    drop(rows);
+    Ok(conn.changes())
+}
+
+/// Runs a query and decodes up to `limit` rows.
+pub fn fetch<T: FromSqlite>(conn: &Connection, sql: &str, args: &[Value], limit: usize) -> Result<Vec<T>, DbError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, args)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        if out.len() < limit {
+            out.push(T::from_sqlite(row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `run` on the right connection of a database (not a transaction):
+/// plain reads on a reader, here; reads marked heavy on a reader in the
+/// blocking pool; writes on the writer in the blocking pool (they fsync).
+pub async fn run<R, F>(db: &Arc<Sqlite>, read_only: bool, heavy: bool, run: F) -> Result<R, DbError>
+where
+    R: Send + 'static,
+    F: FnOnce(&Connection) -> Result<R, DbError> + Send + 'static,
+{
+    let joined = match (read_only, heavy) {
+        (true, false) => return run(db.reader().await?.conn()),
+        (true, true) => {
+            let reader = db.reader().await?;
+            tokio::task::spawn_blocking(move || run(reader.conn())).await
+        }
+        (false, _) => {
+            let writer = db.writer().await?;
+            tokio::task::spawn_blocking(move || run(writer.conn())).await
+        }
+    };
+    joined.map_err(|e| DbError::Other(format!("a database task failed: {e}").into()))?
+}
