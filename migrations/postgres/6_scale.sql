@@ -10,9 +10,10 @@ CREATE INDEX org_nodes_path ON org_nodes (path);
 DROP INDEX cases_node_path;
 ALTER TABLE cases ALTER COLUMN node_path TYPE TEXT COLLATE "C";
 
--- Open cases by place and by deadline. The predicate is spelt exactly as the
+-- Open cases by place (covering: a list picks its ids from the index alone)
+-- and by deadline. The predicate is spelt exactly as the
 -- queries spell it (cases::store::OPEN), so both engines use these indexes.
-CREATE INDEX cases_open_path ON cases (node_path, id)
+CREATE INDEX cases_open_path ON cases (node_path, id, status)
     WHERE status NOT IN ('closed', 'evaluated', 'rejected', 'merged');
 CREATE INDEX cases_open_due ON cases (due_at)
     WHERE status NOT IN ('closed', 'evaluated', 'rejected', 'merged');

@@ -47,7 +47,14 @@ impl Plan {
 
     /// A few seconds' worth, for smoke runs.
     pub fn quick() -> Plan {
-        Plan { communities: 2, buildings_per_community: 20, grids_per_community: 2, people: 2_000, cases: 20_000, years: 1 }
+        Plan {
+            communities: 2,
+            buildings_per_community: 20,
+            grids_per_community: 2,
+            people: 2_000,
+            cases: 20_000,
+            years: 1,
+        }
     }
 
     pub fn buildings(&self) -> usize {
@@ -184,7 +191,8 @@ async fn generate_tree(db: &Db, plan: Plan, now: i64) -> Result<Tree> {
     };
     let district = node(None, "320699".into(), "基准区".into());
     let district_id = org::insert_node(&mut tx, &district, Some(Level::District)).await?.id;
-    let street = org::insert_node(&mut tx, &node(Some(district_id), "32069901".into(), "基准街道".into()), None).await?;
+    let street =
+        org::insert_node(&mut tx, &node(Some(district_id), "32069901".into(), "基准街道".into()), None).await?;
     for kind in DepartmentKind::ALL {
         let org = NewOrganisation {
             kind: Some(OrganisationKind::Department),
@@ -221,7 +229,8 @@ async fn generate_tree(db: &Db, plan: Plan, now: i64) -> Result<Tree> {
     for c in 0..plan.communities {
         let stem = format!("{}{}", COMMUNITY_NAMES[c % 10], QUARTERS[(c / 10) % 5]);
         let code = format!("32069901{:03}", c + 1);
-        let community = org::insert_node(&mut tx, &node(Some(street.id), code.clone(), format!("{stem}社区")), None).await?;
+        let community =
+            org::insert_node(&mut tx, &node(Some(street.id), code.clone(), format!("{stem}社区")), None).await?;
         for _ in 0..3 {
             let (id, _) = persons.insert(&mut tx).await?;
             people::assign_role(&mut tx, &NewRole::at_node(id, Role::CommunityStaff, community.id)).await?;
@@ -359,10 +368,8 @@ impl Bulk {
         if rows == 0 {
             return Ok(());
         }
-        let tuples = (0..rows)
-            .map(|r| format!("({})", org::placeholders(r * width + 1, width)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let tuples =
+            (0..rows).map(|r| format!("({})", org::placeholders(r * width + 1, width))).collect::<Vec<_>>().join(", ");
         let sql = format!("INSERT INTO {} ({}) VALUES {tuples}", self.table, self.columns.join(", "));
         query_dyn(sql).bind_all(std::mem::take(&mut self.values)).execute(tx).await?;
         Ok(())
@@ -410,7 +417,8 @@ impl Messages {
             .iter()
             .map(|c| {
                 let texts: Vec<String> = rows.iter().filter(|r| r.label == c.code).map(|r| r.text.clone()).collect();
-                let texts = if texts.is_empty() { vec![format!("{}问题，请尽快处理", c.name_zh)] } else { texts };
+                let texts =
+                    if texts.is_empty() { vec![format!("{}问题，请尽快处理", c.name_zh)] } else { texts };
                 (c, texts)
             })
             .collect();
@@ -545,7 +553,9 @@ impl CaseWriter {
         });
         let rework = i64::from(rng.below(100) < 5);
         let handler = match route.assignment.kind {
-            AssigneeKind::Property => building.property_staff[rng.below(building.property_staff.len() as u64) as usize].clone(),
+            AssigneeKind::Property => {
+                building.property_staff[rng.below(building.property_staff.len() as u64) as usize].clone()
+            }
             _ => building.member.clone(),
         };
         let member = Some(building.member.clone());
@@ -576,7 +586,13 @@ impl CaseWriter {
                 if status == "suspended" {
                     ev.add("suspend", "suspended", member, dispatched + 3_600_000);
                 }
-                row = Timeline { status, registered: Some(registered), dispatched: Some(dispatched), due: Some(due), ..row };
+                row = Timeline {
+                    status,
+                    registered: Some(registered),
+                    dispatched: Some(dispatched),
+                    due: Some(due),
+                    ..row
+                };
             }
             Fate::Finished => {
                 ev.add("register", "registered", None, registered);

@@ -68,7 +68,13 @@ where
 }
 
 /// Percentiles (nearest rank) over latencies in nanoseconds.
-pub fn summarise(concurrency: usize, mut nanos: Vec<u64>, errors: u64, first_error: Option<String>, seconds: f64) -> Stats {
+pub fn summarise(
+    concurrency: usize,
+    mut nanos: Vec<u64>,
+    errors: u64,
+    first_error: Option<String>,
+    seconds: f64,
+) -> Stats {
     nanos.sort_unstable();
     let ms = |n: u64| n as f64 / 1e6;
     let at = |q: f64| {

@@ -62,7 +62,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let plan = if args.quick { Plan::quick() } else { Plan::city(args.cases) };
     let seconds = Duration::from_secs(args.seconds.unwrap_or(if args.quick { 2 } else { 10 }));
     let mut report = Report::new(plan, args.quick);
-    println!("linli bench: {} cases, {}s per HTTP measurement{}", plan.cases, seconds.as_secs(), if args.quick { " (quick)" } else { "" });
+    println!(
+        "linli bench: {} cases, {}s per HTTP measurement{}",
+        plan.cases,
+        seconds.as_secs(),
+        if args.quick { " (quick)" } else { "" }
+    );
 
     let triage = tokio::task::spawn_blocking(move || triage::run(seconds)).await?;
     report.add(
@@ -85,14 +90,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let want = |b: &str| args.only.as_deref().is_none_or(|o| o == b);
     if want("sqlite") {
         std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
-        let file = args.dir.join(format!("district-{}.db", plan.cases));
-        let url = format!("sqlite://{}", file.display());
-        measure_backend(&url, plan, seconds, &mut report).await?;
+        let store = Store::Sqlite { dir: args.dir.clone(), cases: plan.cases };
+        measure_backend(&store, plan, seconds, &mut report).await?;
     }
     match (&args.postgres, want("postgres")) {
         (Some(admin_url), true) => {
-            let url = postgres_database(admin_url, &format!("linli_bench_{}", plan.cases)).await?;
-            measure_backend(&url, plan, seconds, &mut report).await?;
+            let store = Store::Postgres { admin_url: admin_url.clone(), cases: plan.cases };
+            measure_backend(&store, plan, seconds, &mut report).await?;
         }
         (None, true) => report.note("PostgreSQL skipped: pass --postgres URL or set LINLI_BENCH_POSTGRES_URL"),
         _ => {}
@@ -104,11 +108,51 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
         println!("results written to {}", path.display());
     }
+    let failed = report.failed_requests();
+    anyhow::ensure!(failed == 0, "{failed} benchmark requests failed (first errors are printed above)");
     Ok(())
 }
 
-/// Generates (or reuses) the district on one backend, then measures it over HTTP.
-async fn measure_backend(url: &str, plan: Plan, seconds: Duration, report: &mut Report) -> anyhow::Result<()> {
+/// Where a backend's generated district is kept, and the copy each run
+/// works on (so intake during one run does not change the next).
+enum Store {
+    Sqlite { dir: PathBuf, cases: u64 },
+    Postgres { admin_url: String, cases: u64 },
+}
+
+impl Store {
+    async fn generated(&self) -> anyhow::Result<String> {
+        Ok(match self {
+            Store::Sqlite { dir, cases } => format!("sqlite://{}", dir.join(format!("district-{cases}.db")).display()),
+            Store::Postgres { admin_url, cases } => {
+                postgres_database(admin_url, &format!("linli_bench_{cases}"), None).await?
+            }
+        })
+    }
+
+    /// A fresh copy of the generated database for this run.
+    async fn fresh_copy(&self) -> anyhow::Result<String> {
+        Ok(match self {
+            Store::Sqlite { dir, cases } => {
+                let run = dir.join(format!("district-{cases}.run.db"));
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", run.display()));
+                }
+                std::fs::copy(dir.join(format!("district-{cases}.db")), &run).context("copying the district")?;
+                format!("sqlite://{}", run.display())
+            }
+            Store::Postgres { admin_url, cases } => {
+                let template = format!("linli_bench_{cases}");
+                postgres_database(admin_url, &format!("{template}_run"), Some(&template)).await?
+            }
+        })
+    }
+}
+
+/// Generates (or reuses) the district on one backend, then measures a fresh
+/// copy of it over HTTP.
+async fn measure_backend(store: &Store, plan: Plan, seconds: Duration, report: &mut Report) -> anyhow::Result<()> {
+    let url = &store.generated().await?;
     let backend = crate::db::backend_of(url)?;
     let name = backend.name();
     let config = crate::config::Config::for_database(url);
@@ -129,7 +173,7 @@ async fn measure_backend(url: &str, plan: Plan, seconds: Duration, report: &mut 
         json!({ "bytes": bytes, "cases": plan.cases }),
     );
 
-    let server = ServerProcess::start(url).await?;
+    let server = ServerProcess::start(&store.fresh_copy().await?).await?;
     let result = measure_http(&server, &district, backend, seconds, report).await;
     let rss = server.peak_rss();
     server.stop();
@@ -172,7 +216,8 @@ async fn measure_http(
     let ceiling = load::run(INTAKE_CONCURRENCY, seconds, healthz).await;
 
     let intake = {
-        let (client, url, token, buildings) = (client.clone(), format!("{base}/api/v1/cases"), centre.clone(), buildings.clone());
+        let (client, url, token, buildings) =
+            (client.clone(), format!("{base}/api/v1/cases"), centre.clone(), buildings.clone());
         move |w: usize, i: u64| {
             let k = (w as u64).wrapping_mul(1_000_003).wrapping_add(i);
             let (category, text) = REPORTS[(k % REPORTS.len() as u64) as usize];
@@ -199,8 +244,16 @@ async fn measure_http(
         Target::None,
         json!(intake),
     );
-    let target = if backend == Backend::Sqlite { Target::AtLeast(25.0).check(ratio * 100.0) } else { Target::None.into() };
-    report.add("intake", "intake / ceiling", name, format!("{:.1} %", ratio * 100.0), target, json!({ "ratio": ratio }));
+    let target =
+        if backend == Backend::Sqlite { Target::AtLeast(25.0).check(ratio * 100.0) } else { Target::None.into() };
+    report.add(
+        "intake",
+        "intake / ceiling",
+        name,
+        format!("{:.1} %", ratio * 100.0),
+        target,
+        json!({ "ratio": ratio }),
+    );
 
     let directory = {
         let (client, base, buildings) = (client.clone(), base.clone(), buildings.clone());
@@ -254,7 +307,11 @@ async fn measure_http(
 }
 
 fn add_read(report: &mut Report, what: &str, backend: &str, s: &Stats, cases: u64) {
-    let target = if cases >= 1_000_000 { Target::AtMost(5.0).check(s.p99_ms) } else { Target::Info("≤ 5 ms at 1M".into()).into() };
+    let target = if cases >= 1_000_000 {
+        Target::AtMost(5.0).check(s.p99_ms)
+    } else {
+        Target::Info("≤ 5 ms at 1M".into()).into()
+    };
     report.add(
         "reads",
         &format!("{what}, c={READ_CONCURRENCY}"),
@@ -294,16 +351,23 @@ async fn database_bytes(db: &Db, url: &str) -> anyhow::Result<u64> {
             bytes as u64
         }
         Backend::Sqlite => {
-            let path = url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default().to_string();
+            // Everything in the main file: the write-ahead log folded in.
+            crate::db::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db).await?;
+            let path = crate::db::sqlite_path(url)?.display().to_string();
             let size = |p: &str| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
             size(&path) + size(&format!("{path}-wal"))
         }
     })
 }
 
-/// Creates database `name` on the server of `admin_url` if missing; returns its URL.
-async fn postgres_database(admin_url: &str, name: &str) -> anyhow::Result<String> {
+/// Creates database `name` on the server of `admin_url` if missing, or
+/// afresh as a copy of `template`; returns its URL.
+async fn postgres_database(admin_url: &str, name: &str, template: Option<&str>) -> anyhow::Result<String> {
     let admin = Db::connect(admin_url, &crate::db::PoolSettings::default()).await?;
+    if let Some(template) = template {
+        crate::db::query_dyn(format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await?;
+        crate::db::query_dyn(format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&admin).await?;
+    }
     let exists: i64 =
         crate::db::query("SELECT COUNT(*) FROM pg_database WHERE datname = $1").bind(name).scalar(&admin).await?;
     if exists == 0 {

@@ -60,7 +60,15 @@ impl Report {
         Report { plan, quick, rows: Vec::new(), notes: Vec::new() }
     }
 
-    pub fn add(&mut self, section: &str, what: &str, backend: &str, result: String, verdict: impl Into<Verdict>, data: Value) {
+    pub fn add(
+        &mut self,
+        section: &str,
+        what: &str,
+        backend: &str,
+        result: String,
+        verdict: impl Into<Verdict>,
+        data: Value,
+    ) {
         if let Some(e) = data.get("first_error").and_then(Value::as_str) {
             println!("  first error: {e}");
         }
@@ -74,6 +82,11 @@ impl Report {
         };
         println!("  {:<10} {:<8} {:<58} {}", row.section, row.backend, row.what, row.result);
         self.rows.push(row);
+    }
+
+    /// Requests that failed across every load run (each should be zero).
+    pub fn failed_requests(&self) -> u64 {
+        self.rows.iter().filter_map(|r| r.data.get("errors").and_then(Value::as_u64)).sum()
     }
 
     pub fn note(&mut self, note: &str) {
@@ -111,9 +124,9 @@ impl Report {
 
 /// The machine the numbers come from.
 fn machine() -> Value {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()));
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|s| {
+        s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+    });
     json!({
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         "cpu": cpu,

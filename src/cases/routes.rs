@@ -372,7 +372,9 @@ fn scope_of(person: &crate::auth::PersonActor) -> Option<(String, Vec<Value>)> {
     (!scope.is_empty()).then(|| (scope.join(" OR "), args))
 }
 
-/// Up to `window` newest cases matching `scope` (numbered from `$1`) and the filter.
+/// Up to `window` newest cases matching `scope` (numbered from `$1`) and the
+/// filter. The ids are chosen first, from indexes where the filter allows
+/// (an open-case list reads no table row it does not return), then the rows.
 async fn filtered(
     state: &AppState,
     scope: &str,
@@ -384,28 +386,33 @@ async fn filtered(
         args.push(v);
         format!("${}", args.len())
     };
-    let mut sql = format!("{} WHERE ({scope})", store::CASE_SELECT);
+    let mut ids = String::from("SELECT c.id FROM cases c");
+    if f.building.is_some() {
+        ids.push_str(" JOIN buildings b ON b.id = c.building_id");
+    }
+    ids.push_str(&format!(" WHERE ({scope})"));
     match f.status {
-        Some(StatusFilter::Is(status)) => sql.push_str(&format!(" AND c.status = {}", arg(status.into()))),
-        Some(StatusFilter::Open) => sql.push_str(&format!(" AND c.{}", store::OPEN)),
+        Some(StatusFilter::Is(status)) => ids.push_str(&format!(" AND c.status = {}", arg(status.into()))),
+        Some(StatusFilter::Open) => ids.push_str(&format!(" AND c.{}", store::OPEN)),
         None => {}
     }
     if let Some(category) = &f.category {
-        sql.push_str(&format!(" AND c.category = {}", arg(category.clone().into())));
+        ids.push_str(&format!(" AND c.category = {}", arg(category.clone().into())));
     }
     if let Some(code) = &f.building {
-        sql.push_str(&format!(" AND b.code = {}", arg(code.clone().into())));
+        ids.push_str(&format!(" AND b.code = {}", arg(code.clone().into())));
     }
     if let Some(path) = &f.node_path {
         let (low, high) = crate::org::subtree_bounds(path);
-        sql.push_str(&format!(" AND c.node_path >= {} AND c.node_path < {}", arg(low.into()), arg(high.into())));
+        ids.push_str(&format!(" AND c.node_path >= {} AND c.node_path < {}", arg(low.into()), arg(high.into())));
     }
     if f.overdue {
         let now = arg(state.clock.now_ms().into());
-        sql.push_str(&format!(
+        ids.push_str(&format!(
             " AND ((c.closed_at IS NULL AND c.due_at < {now} AND c.status NOT IN ('suspended', 'rejected', 'merged')) OR c.closed_at > c.due_at)"
         ));
     }
-    sql.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", arg(window.into())));
+    ids.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", arg(window.into())));
+    let sql = format!("{} WHERE c.id IN ({ids}) ORDER BY c.id DESC", store::CASE_SELECT);
     Ok(query_dyn(sql).bind_all(args).fetch_all(&state.db).await?)
 }

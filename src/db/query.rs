@@ -170,8 +170,11 @@ impl Query {
     }
 
     pub async fn fetch_all<'a, T: DbRow>(self, on: impl Into<On<'a>>) -> Result<Vec<T>, DbError> {
-        let all = |conn: &rusqlite::Connection, sql: &str, args: &[Value]| super::sqlite::fetch(conn, sql, args, usize::MAX);
-        dispatch!(self, on, all, |exec, args, sql| Ok(sqlx::query_as_with::<_, T, _>(sql, args).fetch_all(exec).await?))
+        let all =
+            |conn: &rusqlite::Connection, sql: &str, args: &[Value]| super::sqlite::fetch(conn, sql, args, usize::MAX);
+        dispatch!(self, on, all, |exec, args, sql| Ok(sqlx::query_as_with::<_, T, _>(sql, args)
+            .fetch_all(exec)
+            .await?))
     }
 
     pub async fn fetch_optional<'a, T: DbRow>(self, on: impl Into<On<'a>>) -> Result<Option<T>, DbError> {

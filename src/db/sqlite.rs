@@ -249,28 +249,52 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-/// Binds `$n` placeholders (SQLite sees `$1` as a name; this maps it to the
-/// n-th argument, wherever and however often it appears).
+/// The SQL with `$n` placeholders spelt `?n`: SQLite reads `$1` as a name
+/// (and looking names up is linear in their number), but `?n` as the n-th
+/// parameter itself. Quoted text is left alone.
+fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains('$') {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                out.push('?');
+                continue;
+            }
+            None => {}
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn bind(stmt: &mut Statement<'_>, args: &[Value]) -> Result<(), DbError> {
-    for index in 1..=stmt.parameter_count() {
-        let n = match stmt.parameter_name(index) {
-            Some(name) => name
-                .trim_start_matches(['$', '?'])
-                .parse::<usize>()
-                .map_err(|_| DbError::Other(format!("unsupported placeholder `{name}`").into()))?,
-            None => index,
-        };
-        let value = args
-            .get(n.wrapping_sub(1))
-            .ok_or_else(|| DbError::Other(format!("placeholder ${n} has no argument").into()))?;
-        stmt.raw_bind_parameter(index, value)?;
+    let wanted = stmt.parameter_count();
+    if wanted > args.len() {
+        return Err(DbError::Other(
+            format!("the statement has {wanted} parameters but {} arguments", args.len()).into(),
+        ));
+    }
+    for (index, value) in args.iter().enumerate().take(wanted) {
+        stmt.raw_bind_parameter(index + 1, value)?;
     }
     Ok(())
 }
 
+fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<rusqlite::CachedStatement<'c>, DbError> {
+    Ok(conn.prepare_cached(&numbered(sql))?)
+}
+
 /// Runs a statement; the number of rows it changed.
 pub fn execute(conn: &Connection, sql: &str, args: &[Value]) -> Result<u64, DbError> {
-    let mut stmt = conn.prepare_cached(sql)?;
+    let mut stmt = prepare(conn, sql)?;
     bind(&mut stmt, args)?;
     if stmt.column_count() == 0 {
         return Ok(stmt.raw_execute()? as u64);
@@ -284,7 +308,7 @@ pub fn execute(conn: &Connection, sql: &str, args: &[Value]) -> Result<u64, DbEr
 
 /// Runs a query and decodes up to `limit` rows.
 pub fn fetch<T: FromSqlite>(conn: &Connection, sql: &str, args: &[Value], limit: usize) -> Result<Vec<T>, DbError> {
-    let mut stmt = conn.prepare_cached(sql)?;
+    let mut stmt = prepare(conn, sql)?;
     bind(&mut stmt, args)?;
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
@@ -316,4 +340,17 @@ where
         }
     };
     joined.map_err(|e| DbError::Other(format!("a database task failed: {e}").into()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered;
+
+    #[test]
+    fn placeholders_become_numbered_outside_quotes() {
+        assert_eq!(numbered("SELECT $2, $1, $10 FROM t WHERE a = $1"), "SELECT ?2, ?1, ?10 FROM t WHERE a = ?1");
+        assert_eq!(numbered("SELECT '$1', \"$2\", $3"), "SELECT '$1', \"$2\", ?3");
+        assert_eq!(numbered("SELECT 'it''s $1' || $1"), "SELECT 'it''s $1' || ?1");
+        assert_eq!(numbered("SELECT $ FROM t"), "SELECT $ FROM t");
+    }
 }

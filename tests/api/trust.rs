@@ -3,6 +3,7 @@
 //! keys, data-subject export and erasure, retention, backup and restore.
 
 use std::process::Command;
+use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 
@@ -248,23 +249,44 @@ async fn retention_erases_reporters_of_long_closed_cases() {
 async fn backup_under_load_and_restore() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
     let token = app.login("shequ").await;
+    // Reports keep arriving before, during and after the backup; `written`
+    // counts the acknowledged ones.
+    let written = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
         let (client, url, token) = (app.client.clone(), app.url("/api/v1/cases"), token.clone());
+        let (written, stop) = (written.clone(), stop.clone());
         tokio::spawn(async move {
-            for i in 0..60 {
+            let mut i = 0;
+            while !stop.load(Ordering::SeqCst) {
                 let body = json!({"category": "noise", "description": format!("第{i}次反映"), "building": format!("32060201100301{:03}", i % 90 + 1)});
-                client.post(&url).bearer_auth(&token).json(&body).send().await.expect("post");
+                let resp = client.post(&url).bearer_auth(&token).json(&body).send().await.expect("post");
+                assert_eq!(resp.status(), 201);
+                written.fetch_add(1, Ordering::SeqCst);
+                i += 1;
             }
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let until = |n: i64| {
+        let written = written.clone();
+        async move {
+            while written.load(Ordering::SeqCst) < n {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    };
+    until(10).await;
+    let before = written.load(Ordering::SeqCst);
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("backup.db");
     let bytes = linli::db::backup::backup(&app.db, &file).await.expect("backup while writing");
     assert!(bytes > 100_000);
+    let after = written.load(Ordering::SeqCst);
+    until(after + 5).await;
+    stop.store(true, Ordering::SeqCst);
     writer.await.expect("writer");
     let total: i64 = linli::db::query("SELECT COUNT(*) FROM cases").scalar(&app.db).await.expect("count");
-    assert_eq!(total, 60);
+    assert_eq!(total, written.load(Ordering::SeqCst));
     assert!(linli::db::backup::backup(&app.db, &file).await.is_err(), "an existing file is not overwritten");
     let live_url = app.database.url.clone();
     // A restore into a database that is in use is refused.
@@ -276,7 +298,10 @@ async fn backup_under_load_and_restore() {
     assert!(out.contains("restored"));
     let app = TestApp::start(database, false).await;
     let restored: i64 = linli::db::query("SELECT COUNT(*) FROM cases").scalar(&app.db).await.expect("count");
-    assert!(restored < 60, "the backup is the state at its moment: {restored}");
+    assert!(
+        (before..=after + 1).contains(&restored) && restored < total,
+        "the backup is the state at its moment: {restored} restored, {before}..{after} acknowledged around it, {total} in all"
+    );
     let integrity: String = linli::db::query("PRAGMA integrity_check").scalar(&app.db).await.expect("check");
     assert_eq!(integrity, "ok");
     let events: i64 = linli::db::query(
