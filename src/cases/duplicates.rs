@@ -26,9 +26,31 @@ pub struct Probe {
 
 /// The most recent open case the new report likely duplicates.
 pub async fn find(tx: &mut Tx, probe: &Probe) -> Result<Option<i64>> {
-    let candidates: Vec<(i64, Option<i64>, Option<f64>, Option<f64>)> = query(
-        "SELECT id, building_id, lat, lng FROM cases
-         WHERE category = $1 AND created_at >= $2
+    // Same building: straight from the (building, category, time) index,
+    // however many other reports arrived meanwhile.
+    let same_building: Option<(i64, i64)> = match probe.building_id {
+        Some(building) => {
+            query(
+                "SELECT id, created_at FROM cases
+                 WHERE building_id = $1 AND category = $2 AND created_at >= $3
+                   AND status NOT IN ('closed', 'evaluated', 'rejected', 'merged')
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+            )
+            .bind(building)
+            .bind(&probe.category)
+            .bind(probe.since)
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        None => None,
+    };
+    let Some(point) = probe.point else {
+        return Ok(same_building.map(|(id, _)| id));
+    };
+    // Nearby: the recent open cases of the category, closest in time first.
+    let candidates: Vec<(i64, i64, Option<f64>, Option<f64>)> = query(
+        "SELECT id, created_at, lat, lng FROM cases
+         WHERE category = $1 AND created_at >= $2 AND lat IS NOT NULL
            AND status NOT IN ('closed', 'evaluated', 'rejected', 'merged')
          ORDER BY created_at DESC, id DESC LIMIT 200",
     )
@@ -36,17 +58,15 @@ pub async fn find(tx: &mut Tx, probe: &Probe) -> Result<Option<i64>> {
     .bind(probe.since)
     .fetch_all(tx)
     .await?;
-    Ok(candidates
+    let near = candidates
         .into_iter()
-        .find(|(_, building, lat, lng)| {
-            let same_building = probe.building_id.is_some() && *building == probe.building_id;
-            let near = match (probe.point, lat, lng) {
-                (Some(p), Some(lat), Some(lng)) => distance_m(p, (*lat, *lng)) <= probe.max_distance_m,
-                _ => false,
-            };
-            same_building || near
-        })
-        .map(|(id, ..)| id))
+        .find(|(_, _, lat, lng)| lat.zip(*lng).is_some_and(|other| distance_m(point, other) <= probe.max_distance_m))
+        .map(|(id, created_at, ..)| (id, created_at));
+    // The most recent of the two.
+    Ok(match (same_building, near) {
+        (Some(b), Some(n)) => Some(if (n.1, n.0) > (b.1, b.0) { n.0 } else { b.0 }),
+        (b, n) => b.or(n).map(|(id, _)| id),
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use super::workflow::{Action, Status};
 use super::{Case, Event, Source};
 use crate::auth::Actor;
-use crate::db::{Db, On, Tx, Value, query, query_dyn};
+use crate::db::{On, Tx, Value, query, query_dyn};
 use crate::error::{Error, Result};
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.token, c.category, c.status, c.urgent, c.description, c.source,
@@ -113,26 +113,32 @@ pub async fn add_reporter(
 
 /// Ids of the people who reported a case (after merges, all of them).
 pub async fn reporter_ids<'a>(on: impl Into<On<'a>>, case_id: i64) -> Result<Vec<i64>> {
-    let rows: Vec<(i64,)> =
-        query("SELECT DISTINCT person_id FROM case_reporters WHERE case_id = $1 AND person_id IS NOT NULL")
-            .bind(case_id)
-            .fetch_all(on)
-            .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    Ok(reporter_ids_of(on, &[case_id]).await?.remove(&case_id).unwrap_or_default())
 }
 
 /// The reporting people of many cases at once, by case.
-pub async fn reporter_ids_of(db: &Db, case_ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<i64>>> {
+pub async fn reporter_ids_of<'a>(
+    on: impl Into<On<'a>>,
+    case_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<i64>>> {
+    let mut on = on.into();
     let mut by_case: std::collections::HashMap<i64, Vec<i64>> = case_ids.iter().map(|id| (*id, Vec::new())).collect();
     for chunk in case_ids.chunks(500) {
+        // Reporters without an account are dropped here, not in SQL: given
+        // `person_id IS NOT NULL` the planner may walk the (partial) person
+        // index instead of looking the few cases up by id.
         let sql = format!(
-            "SELECT DISTINCT case_id, person_id FROM case_reporters
-             WHERE case_id IN ({}) AND person_id IS NOT NULL",
+            "SELECT case_id, person_id FROM case_reporters WHERE case_id IN ({})",
             crate::org::store::placeholders(1, chunk.len())
         );
-        let rows: Vec<(i64, i64)> = query_dyn(sql).bind_all(chunk.iter().copied()).fetch_all(db).await?;
+        let rows: Vec<(i64, Option<i64>)> = query_dyn(sql).bind_all(chunk.iter().copied()).fetch_all(on.re()).await?;
         for (case_id, person_id) in rows {
-            by_case.entry(case_id).or_default().push(person_id);
+            if let Some(person_id) = person_id {
+                let people = by_case.entry(case_id).or_default();
+                if !people.contains(&person_id) {
+                    people.push(person_id);
+                }
+            }
         }
     }
     Ok(by_case)

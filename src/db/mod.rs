@@ -13,7 +13,7 @@ pub use error::DbError;
 pub use migrate::{MIGRATIONS, Migration, migrate};
 pub use query::{On, Query, Value, query, query_dyn};
 pub use row::DbRow;
-pub use sqlite::FromSqlite;
+pub use sqlite::{FromSqlite, column_layout as sqlite_column_layout};
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -27,8 +27,14 @@ macro_rules! db_row {
         }
 
         impl $crate::db::FromSqlite for $name {
-            fn from_sqlite(row: &::rusqlite::Row<'_>) -> ::rusqlite::Result<Self> {
-                Ok(Self { $($field: row.get(stringify!($field))?),* })
+            fn layout(columns: &[&str]) -> ::rusqlite::Result<Vec<usize>> {
+                $crate::db::sqlite_column_layout(columns, &[$(stringify!($field)),*])
+            }
+
+            fn from_sqlite(row: &::rusqlite::Row<'_>, layout: &[usize]) -> ::rusqlite::Result<Self> {
+                // Fields are decoded in the order written, as the layout lists them.
+                let mut at = layout.iter().copied();
+                Ok(Self { $($field: row.get(at.next().unwrap_or(usize::MAX))?),* })
             }
         }
 

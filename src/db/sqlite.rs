@@ -64,6 +64,14 @@ fn open(path: &Path, writer: bool) -> Result<Connection, DbError> {
     let conn = Connection::open_with_flags(path, flags).map_err(|e| connect_error(path, e))?;
     conn.busy_timeout(Duration::from_secs(10)).map_err(|e| connect_error(path, e))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // The query planner stability guarantee: a statement's plan never
+    // depends on the values bound to it. Without it SQLite marks a statement
+    // to be compiled again whenever a parameter it peeked at is rebound
+    // (`LIMIT ?`, `x = ?` against a partial index, STAT4 histograms), and a
+    // cached statement then recompiles on every run: measured at a fifth of
+    // the CPU of filing a report (BENCHMARKS.md).
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(|e| connect_error(path, e))?;
     // FULL: every commit fsyncs the WAL, so an acknowledged write survives
     // power loss as well as `kill -9`. Throughput comes from batching writes
     // into fewer commits, not from weakening this.
@@ -208,13 +216,33 @@ impl Drop for SqliteTx {
 
 /// Decoding from a row of SQLite.
 pub trait FromSqlite: Sized {
-    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+    /// Where this type's fields are among a statement's columns, worked out
+    /// once per query rather than by name for every field of every row
+    /// (a name lookup compares against every column). Empty: by position.
+    fn layout(_columns: &[&str]) -> rusqlite::Result<Vec<usize>> {
+        Ok(Vec::new())
+    }
+
+    fn from_sqlite(row: &rusqlite::Row<'_>, layout: &[usize]) -> rusqlite::Result<Self>;
+}
+
+/// The column positions of `fields`, matched as SQLite matches names.
+pub fn column_layout(columns: &[&str], fields: &[&str]) -> rusqlite::Result<Vec<usize>> {
+    fields
+        .iter()
+        .map(|f| {
+            columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(f))
+                .ok_or_else(|| rusqlite::Error::InvalidColumnName((*f).to_string()))
+        })
+        .collect()
 }
 
 macro_rules! tuple_from_sqlite {
     ($($t:ident $i:tt),+) => {
         impl<$($t: rusqlite::types::FromSql),+> FromSqlite for ($($t,)+) {
-            fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+            fn from_sqlite(row: &rusqlite::Row<'_>, _: &[usize]) -> rusqlite::Result<Self> {
                 Ok(($(row.get::<_, $t>($i)?,)+))
             }
         }
@@ -252,7 +280,12 @@ impl rusqlite::ToSql for Value {
 /// The SQL with `$n` placeholders spelt `?n`: SQLite reads `$1` as a name
 /// (and looking names up is linear in their number), but `?n` as the n-th
 /// parameter itself. Quoted text is left alone.
-fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
+///
+/// An integer bound to `LIMIT $n` or `OFFSET $n` is written into the text
+/// instead: SQLite plans with the limit's value, so a statement whose limit
+/// is a parameter is compiled again on every execution (measured: the
+/// re-prepare was a sixth of a case list's CPU).
+fn numbered<'s>(sql: &'s str, args: &[Value]) -> std::borrow::Cow<'s, str> {
     if !sql.contains('$') {
         return std::borrow::Cow::Borrowed(sql);
     }
@@ -265,7 +298,23 @@ fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
             Some(_) => {}
             None if c == '\'' || c == '"' => quote = Some(c),
             None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
-                out.push('?');
+                let mut digits = String::new();
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    digits.push(d);
+                }
+                let value = digits.parse::<usize>().ok().and_then(|n| args.get(n.wrapping_sub(1)));
+                let keyword = out.trim_end().rsplit(|ch: char| !ch.is_ascii_alphabetic()).next().unwrap_or("");
+                match value {
+                    Some(Value::Int(Some(v)))
+                        if keyword.eq_ignore_ascii_case("limit") || keyword.eq_ignore_ascii_case("offset") =>
+                    {
+                        out.push_str(&v.to_string());
+                    }
+                    _ => {
+                        out.push('?');
+                        out.push_str(&digits);
+                    }
+                }
                 continue;
             }
             None => {}
@@ -288,13 +337,13 @@ fn bind(stmt: &mut Statement<'_>, args: &[Value]) -> Result<(), DbError> {
     Ok(())
 }
 
-fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<rusqlite::CachedStatement<'c>, DbError> {
-    Ok(conn.prepare_cached(&numbered(sql))?)
+fn prepare<'c>(conn: &'c Connection, sql: &str, args: &[Value]) -> Result<rusqlite::CachedStatement<'c>, DbError> {
+    Ok(conn.prepare_cached(&numbered(sql, args))?)
 }
 
 /// Runs a statement; the number of rows it changed.
 pub fn execute(conn: &Connection, sql: &str, args: &[Value]) -> Result<u64, DbError> {
-    let mut stmt = prepare(conn, sql)?;
+    let mut stmt = prepare(conn, sql, args)?;
     bind(&mut stmt, args)?;
     if stmt.column_count() == 0 {
         return Ok(stmt.raw_execute()? as u64);
@@ -308,13 +357,20 @@ pub fn execute(conn: &Connection, sql: &str, args: &[Value]) -> Result<u64, DbEr
 
 /// Runs a query and decodes up to `limit` rows.
 pub fn fetch<T: FromSqlite>(conn: &Connection, sql: &str, args: &[Value], limit: usize) -> Result<Vec<T>, DbError> {
-    let mut stmt = prepare(conn, sql)?;
+    let mut stmt = prepare(conn, sql, args)?;
     bind(&mut stmt, args)?;
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
+    let mut layout = None;
     while let Some(row) = rows.next()? {
         if out.len() < limit {
-            out.push(T::from_sqlite(row)?);
+            // After the first step, so a statement re-prepared by a schema
+            // change reports its current columns.
+            let layout = match &layout {
+                Some(layout) => layout,
+                None => layout.insert(T::layout(&row.as_ref().column_names().collect::<Vec<_>>())?),
+            };
+            out.push(T::from_sqlite(row, layout)?);
         }
     }
     Ok(out)
@@ -344,13 +400,58 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::numbered;
+    use super::{Value, fetch, numbered};
 
     #[test]
     fn placeholders_become_numbered_outside_quotes() {
-        assert_eq!(numbered("SELECT $2, $1, $10 FROM t WHERE a = $1"), "SELECT ?2, ?1, ?10 FROM t WHERE a = ?1");
-        assert_eq!(numbered("SELECT '$1', \"$2\", $3"), "SELECT '$1', \"$2\", ?3");
-        assert_eq!(numbered("SELECT 'it''s $1' || $1"), "SELECT 'it''s $1' || ?1");
-        assert_eq!(numbered("SELECT $ FROM t"), "SELECT $ FROM t");
+        let n = |sql| numbered(sql, &[]).into_owned();
+        assert_eq!(n("SELECT $2, $1, $10 FROM t WHERE a = $1"), "SELECT ?2, ?1, ?10 FROM t WHERE a = ?1");
+        assert_eq!(n("SELECT '$1', \"$2\", $3"), "SELECT '$1', \"$2\", ?3");
+        assert_eq!(n("SELECT 'it''s $1' || $1"), "SELECT 'it''s $1' || ?1");
+        assert_eq!(n("SELECT $ FROM t"), "SELECT $ FROM t");
+    }
+
+    #[test]
+    fn integer_limits_and_offsets_are_written_in() {
+        let args = [Value::Text(Some("x".into())), Value::Int(Some(50)), Value::Int(Some(7))];
+        assert_eq!(
+            numbered("SELECT a FROM t WHERE b = $1 ORDER BY a LIMIT $2 OFFSET $3", &args),
+            "SELECT a FROM t WHERE b = ?1 ORDER BY a LIMIT 50 OFFSET 7"
+        );
+        // Only integers, only after LIMIT/OFFSET.
+        assert_eq!(numbered("SELECT $2 LIMIT $1", &args), "SELECT ?2 LIMIT ?1");
+        assert_eq!(numbered("SELECT a FROM t limit\n $2", &args), "SELECT a FROM t limit\n 50");
+    }
+
+    /// Cached statements are compiled once per connection, whatever is bound
+    /// to them: a bound LIMIT, a parameter compared against a partial
+    /// index's predicate, or a small integer beside an indexed term would
+    /// otherwise each recompile the statement on every run.
+    #[test]
+    fn cached_statements_are_not_prepared_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = super::open(&dir.path().join("t.db"), true).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT, c INTEGER);
+             CREATE INDEX t_b ON t (b) WHERE b <> 'gone';
+             INSERT INTO t (b, c) VALUES ('x', 0), ('y', 1), ('x', 1);",
+        )
+        .expect("schema");
+        let statements: [(&str, fn(i64) -> Vec<Value>); 3] = [
+            ("SELECT a FROM t ORDER BY a DESC LIMIT $1", |round| vec![Value::Int(Some(1 + round % 2))]),
+            ("SELECT a FROM t WHERE b = $1 AND c = $2 ORDER BY a", |round| {
+                vec![Value::Text(Some(if round % 2 == 0 { "x" } else { "gone" }.into())), Value::Int(Some(round % 3))]
+            }),
+            ("SELECT a FROM t WHERE b = $1 AND b <> 'gone' LIMIT 5", |round| {
+                vec![Value::Text(Some(format!("{round}")))]
+            }),
+        ];
+        for (sql, args) in statements {
+            for round in 0..6 {
+                fetch::<(i64,)>(&conn, sql, &args(round), usize::MAX).expect("fetch");
+            }
+            let stmt = conn.prepare_cached(&numbered(sql, &args(0))).expect("cached");
+            assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "{sql}");
+        }
     }
 }
