@@ -40,22 +40,23 @@ pub async fn run_once(state: &AppState) -> Result<(usize, usize)> {
     Ok((jobs, sent))
 }
 
-/// Hourly: reporters' details of long-closed cases erased (the retention
-/// setting), old idempotency keys forgotten, the whole roll-up compacted.
+/// Hourly, by one server of those sharing the database (and not again on
+/// a restart within the hour): reporters' details of long-closed cases
+/// erased (the retention setting), old idempotency keys forgotten, and on
+/// PostgreSQL the whole roll-up compacted (several servers' incremental
+/// passes can each leave a few rows; SQLite has one writer, whose
+/// incremental passes leave none).
 async fn housekeeping(state: &AppState) -> Result<()> {
-    static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
     let now = state.clock.now_ms();
-    let last = LAST.load(std::sync::atomic::Ordering::Relaxed);
-    if last != i64::MIN && now - last < 3_600_000 && now >= last {
+    if !crate::db::settings::claim_period(&state.db, "housekeeping.last_run", now, 3_600_000).await? {
         return Ok(());
     }
-    LAST.store(now, std::sync::atomic::Ordering::Relaxed);
     let erased = crate::people::privacy::apply_retention(&state.db, state.config.privacy.retention_days, now).await?;
     if erased > 0 {
         tracing::info!(rows = erased, "retention: reporters' details erased from long-closed cases");
     }
     crate::cases::idempotency::forget_old(&state.db, now).await?;
-    crate::cases::rollup::compact(&state.db, true).await?;
+    crate::cases::rollup::compact(&state.db, state.db.backend() == crate::db::Backend::Postgres).await?;
     Ok(())
 }
 

@@ -77,9 +77,8 @@ pub struct District {
 /// Loads the district recorded in the database, or generates it into an
 /// empty (migrated) database.
 pub async fn prepare(db: &Db, plan: Plan, progress: &(dyn Fn(&str) + Sync)) -> Result<District> {
-    let recorded: Option<(String,)> =
-        query("SELECT value FROM settings WHERE key = $1").bind(SETTINGS_KEY).fetch_optional(db).await?;
-    if let Some((json,)) = recorded
+    let recorded = crate::db::settings::get(db, SETTINGS_KEY).await?;
+    if let Some(json) = recorded
         && let Ok(district) = serde_json::from_str::<District>(&json)
         && district.plan == plan
     {
@@ -92,12 +91,8 @@ pub async fn prepare(db: &Db, plan: Plan, progress: &(dyn Fn(&str) + Sync)) -> R
     let started = std::time::Instant::now();
     let mut district = generate(db, plan, progress).await?;
     district.generated_in_s = started.elapsed().as_secs_f64();
-    query("INSERT INTO settings (key, value, created_at) VALUES ($1, $2, $3)")
-        .bind(SETTINGS_KEY)
-        .bind(serde_json::to_string(&district).map_err(|e| anyhow::anyhow!("{e}"))?)
-        .bind(crate::time::now_ms())
-        .execute(db)
-        .await?;
+    let json = serde_json::to_string(&district).map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::db::settings::get_or_insert(db, SETTINGS_KEY, &json, crate::time::now_ms()).await?;
     Ok(district)
 }
 
@@ -146,6 +141,7 @@ async fn generate(db: &Db, plan: Plan, progress: &(dyn Fn(&str) + Sync)) -> Resu
             progress(&format!("{done} cases"));
         }
     }
+    crate::cases::rollup::compact(db, true).await?;
     if db.backend() == Backend::Postgres {
         // Ids were given explicitly: move the sequences past them.
         for table in ["people", "cases", "case_events", "case_reporters"] {

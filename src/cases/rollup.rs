@@ -65,18 +65,18 @@ pub async fn counts(db: &Db, node_id: i64, first: i64, end: i64, suspended_leave
     })
 }
 
-/// Rows of `case_daily` with ids up to this were compacted by this process
-/// (per process: several servers each keep their own; a wrong guess only
-/// leaves rows for the next full pass, never a wrong sum).
-static COMPACTED_TO: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// The settings key holding the id up to which `case_daily` was compacted.
+/// It lives with the data (one process may serve several databases, and
+/// several servers one database); a stale value only leaves rows for the
+/// next full pass, never a wrong sum.
+const WATERMARK: &str = "rollup.compacted_to";
 
 /// Folds the delta rows into one row per (node, day): incrementally (only
 /// groups with rows added since the last pass), or over the whole table
 /// when `full`. Returns the number of rows removed. Safe to run from
 /// several servers at once; sums are the same before and after.
 pub async fn compact(db: &Db, full: bool) -> Result<u64> {
-    use std::sync::atomic::Ordering;
-    let since = if full { 0 } else { COMPACTED_TO.load(Ordering::Relaxed) };
+    let since = if full { 0 } else { crate::db::settings::get_i64(db, WATERMARK).await? };
     let high: Option<i64> = query("SELECT MAX(id) FROM case_daily").scalar(db).await?;
     let Some(high) = high else { return Ok(0) };
     if high <= since {
@@ -120,7 +120,7 @@ pub async fn compact(db: &Db, full: bool) -> Result<u64> {
             removed
         }
     };
-    COMPACTED_TO.fetch_max(high, Ordering::Relaxed);
+    crate::db::settings::raise_i64(db, WATERMARK, high, crate::time::now_ms()).await?;
     Ok(removed)
 }
 

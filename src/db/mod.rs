@@ -7,6 +7,7 @@ mod error;
 mod migrate;
 mod query;
 mod row;
+pub mod settings;
 mod sqlite;
 
 pub use error::DbError;

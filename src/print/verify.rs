@@ -8,7 +8,7 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::db::{Db, query};
+use crate::db::Db;
 use crate::error::Result;
 
 const KEY: &str = "work_card_secret";
@@ -16,14 +16,7 @@ const KEY: &str = "work_card_secret";
 /// The server's signing secret, made once and shared through the database.
 pub async fn secret(db: &Db, now: i64) -> Result<Vec<u8>> {
     let fresh = crate::auth::secret::new_token();
-    query("INSERT INTO settings (key, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")
-        .bind(KEY)
-        .bind(fresh)
-        .bind(now)
-        .execute(db)
-        .await?;
-    let (value,): (String,) = query("SELECT value FROM settings WHERE key = $1").bind(KEY).fetch_one(db).await?;
-    Ok(value.into_bytes())
+    Ok(crate::db::settings::get_or_insert(db, KEY, &fresh, now).await?.into_bytes())
 }
 
 fn mac(secret: &[u8], assignment_id: i64) -> String {

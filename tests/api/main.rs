@@ -21,6 +21,7 @@ mod outbound;
 mod schema;
 mod schemathesis;
 mod search;
+mod settings;
 mod timers;
 mod triage_cli;
 mod trust;
