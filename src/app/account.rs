@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Chrome, render, require_user};
+use super::{Chrome, checked_form, render, require_user};
 use crate::db::query;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -108,10 +108,10 @@ async fn change_password(State(state): State<AppState>, headers: HeaderMap, body
         Ok(u) => u,
         Err(r) => return r,
     };
-    let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
-    if let Err(e) = user.check_csrf(form.optional("_csrf").ok().flatten()) {
-        return crate::directory::routes::error_page(&e);
-    }
+    let form = match checked_form(&user, &body) {
+        Ok(form) => form,
+        Err(e) => return crate::directory::routes::error_page(&e),
+    };
     let get = |k: &str| form.optional(k).ok().flatten().unwrap_or("").to_string();
     let (old, new, again) = (get("old"), get("new"), get("again"));
     let chrome = Chrome::new(&headers, Some(&user), "/account/password");

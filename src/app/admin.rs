@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Chrome, render, require_user};
+use super::{Chrome, checked_form, render, require_user};
 use crate::db::query;
 use crate::error::{Error, Result};
 use crate::org::{Level, OrgNode};
@@ -17,7 +17,6 @@ use crate::privacy::Phone;
 use crate::routing::{NewRule, RoutingRule};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
-use crate::web::params::Params;
 use crate::web::session::WebUser;
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -98,9 +97,8 @@ async fn add_rule(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Ok(u) => u,
         Err(r) => return r,
     };
-    let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     let result = async {
-        user.check_csrf(form.optional("_csrf")?)?;
+        let form = checked_form(&user, &body)?;
         let node = match form.optional("node")? {
             Some(code) => Some(crate::org::store::node_by_code(&state.db, code).await?),
             None => None,
@@ -203,9 +201,8 @@ async fn add_person(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(u) => u,
         Err(r) => return r,
     };
-    let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     let result = async {
-        user.check_csrf(form.optional("_csrf")?)?;
+        let form = checked_form(&user, &body)?;
         let node = crate::org::store::node_by_code(&state.db, form.required("node")?).await?;
         if !user.person.manages(Some(&node.path)) {
             return Err(Error::Forbidden("outside your area".into()));
@@ -242,9 +239,8 @@ async fn end_role(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Ok(u) => u,
         Err(r) => return r,
     };
-    let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     let result = async {
-        user.check_csrf(form.optional("_csrf")?)?;
+        let form = checked_form(&user, &body)?;
         let id = form.integer("assignment", 1, i64::MAX)?.ok_or_else(|| Error::invalid("assignment", "is required"))?;
         let (path,): (String,) =
             query("SELECT n.path FROM role_assignments r JOIN org_nodes n ON n.id = r.node_id WHERE r.id = $1")

@@ -101,6 +101,13 @@ pub fn render(page: impl Template) -> Response {
     }
 }
 
+/// A form a signed-in person posted, once its CSRF token matches their session.
+pub fn checked_form(user: &WebUser, body: &[u8]) -> Result<crate::web::params::Params, Error> {
+    let form = crate::web::params::Params::parse(std::str::from_utf8(body).unwrap_or(""));
+    user.check_csrf(form.optional("_csrf")?)?;
+    Ok(form)
+}
+
 /// Staff pages: the signed-in person, or a redirect to the sign-in page.
 pub async fn require_user(state: &AppState, headers: &HeaderMap, path: &str) -> Result<WebUser, Response> {
     match crate::web::session::web_user_from(headers, state).await {

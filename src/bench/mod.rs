@@ -91,11 +91,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if want("sqlite") {
         std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
         let store = Store::Sqlite { dir: args.dir.clone(), cases: plan.cases };
+        if args.quick {
+            store.discard().await?;
+        }
         measure_backend(&store, plan, seconds, &mut report).await?;
     }
     match (&args.postgres, want("postgres")) {
         (Some(admin_url), true) => {
             let store = Store::Postgres { admin_url: admin_url.clone(), cases: plan.cases };
+            if args.quick {
+                store.discard().await?;
+            }
             measure_backend(&store, plan, seconds, &mut report).await?;
         }
         (None, true) => report.note("PostgreSQL skipped: pass --postgres URL or set LINLI_BENCH_POSTGRES_URL"),
@@ -123,22 +129,40 @@ enum Store {
 impl Store {
     async fn generated(&self) -> anyhow::Result<String> {
         Ok(match self {
-            Store::Sqlite { dir, cases } => format!("sqlite://{}", dir.join(format!("district-{cases}.db")).display()),
+            Store::Sqlite { dir, cases } => format!("sqlite://{}", district_file(dir, *cases, "db").display()),
             Store::Postgres { admin_url, cases } => {
                 postgres_database(admin_url, &format!("linli_bench_{cases}"), None).await?
             }
         })
     }
 
+    /// Forgets the generated district, so the next run generates it with
+    /// this build's schema (quick runs: a few seconds, and a smoke test
+    /// must not trip over a district an older build left behind).
+    async fn discard(&self) -> anyhow::Result<()> {
+        match self {
+            Store::Sqlite { dir, cases } => {
+                remove_database_file(&district_file(dir, *cases, "db"));
+                remove_database_file(&district_file(dir, *cases, "run.db"));
+            }
+            Store::Postgres { admin_url, cases } => {
+                let admin = Db::connect(admin_url, &crate::db::PoolSettings::default()).await?;
+                for name in [format!("linli_bench_{cases}_run"), format!("linli_bench_{cases}")] {
+                    crate::db::query_dyn(format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await?;
+                }
+                admin.close().await;
+            }
+        }
+        Ok(())
+    }
+
     /// A fresh copy of the generated database for this run.
     async fn fresh_copy(&self) -> anyhow::Result<String> {
         Ok(match self {
             Store::Sqlite { dir, cases } => {
-                let run = dir.join(format!("district-{cases}.run.db"));
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", run.display()));
-                }
-                std::fs::copy(dir.join(format!("district-{cases}.db")), &run).context("copying the district")?;
+                let run = district_file(dir, *cases, "run.db");
+                remove_database_file(&run);
+                std::fs::copy(district_file(dir, *cases, "db"), &run).context("copying the district")?;
                 format!("sqlite://{}", run.display())
             }
             Store::Postgres { admin_url, cases } => {
@@ -146,6 +170,18 @@ impl Store {
                 postgres_database(admin_url, &format!("{template}_run"), Some(&template)).await?
             }
         })
+    }
+}
+
+/// `district-{cases}.{extension}` in `dir`.
+fn district_file(dir: &std::path::Path, cases: u64, extension: &str) -> PathBuf {
+    dir.join(format!("district-{cases}.{extension}"))
+}
+
+/// Removes a SQLite database with its WAL and shared-memory files, if there.
+fn remove_database_file(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
 

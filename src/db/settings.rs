@@ -39,6 +39,11 @@ pub async fn raise_i64(db: &Db, key: &str, value: i64, now: i64) -> Result<bool,
 /// won, so the work runs once per period however many servers share the
 /// database, and a restart does not run it again early.
 pub async fn claim_period(db: &Db, key: &str, now: i64, every_ms: i64) -> Result<bool, DbError> {
+    // Asked on every worker pass: a read answers "not yet" without taking
+    // the writer; only a due claim writes.
+    if get(db, key).await?.and_then(|v| v.parse::<i64>().ok()).is_some_and(|last| now < last + every_ms) {
+        return Ok(false);
+    }
     raise_by(db, key, now, every_ms, now).await
 }
 

@@ -46,8 +46,7 @@ impl BuildingContext {
         };
         let own_node_id = unit.as_ref().and_then(|u| u.node_id).unwrap_or(building.node_id);
         let own_node = org_store::node_by_id(on.re(), own_node_id).await?;
-        let mut ancestry = org_store::nodes_by_ids(on.re(), &own_node.ancestry()).await?;
-        ancestry.sort_by_key(|n| n.path.len());
+        let ancestry = org_store::nodes_on_path(on.re(), &own_node.path).await?;
 
         let mut role_nodes: Vec<i64> = ancestry.iter().map(|n| n.id).collect();
         if unit.is_none() {

@@ -109,13 +109,18 @@ crate::db_row! {
 impl OrgNode {
     /// Ids from the root down to this node, inclusive.
     pub fn ancestry(&self) -> Vec<i64> {
-        self.path.split('/').filter_map(|s| s.parse().ok()).collect()
+        path_ids(&self.path)
     }
 
     /// Whether `other` lies in this node's subtree (itself included).
     pub fn contains(&self, other: &OrgNode) -> bool {
         other.path.starts_with(&self.path)
     }
+}
+
+/// The node ids a materialised path names, from the root down.
+pub fn path_ids(path: &str) -> Vec<i64> {
+    path.split('/').filter_map(|s| s.parse().ok()).collect()
 }
 
 /// Bounds `[low, high)` holding exactly the paths of a subtree (the node's

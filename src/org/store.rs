@@ -95,6 +95,13 @@ pub async fn nodes_by_ids<'a>(db: impl Into<On<'a>>, ids: &[i64]) -> Result<Vec<
     Ok(query_dyn(sql).bind_all(ids.iter().copied()).fetch_all(db).await?)
 }
 
+/// The nodes a materialised path names, from the root down.
+pub async fn nodes_on_path<'a>(db: impl Into<On<'a>>, path: &str) -> Result<Vec<OrgNode>> {
+    let mut nodes = nodes_by_ids(db, &super::path_ids(path)).await?;
+    nodes.sort_by_key(|n| n.path.len());
+    Ok(nodes)
+}
+
 /// The direct children of a node, by code.
 pub async fn children(db: &Db, parent_id: i64) -> Result<Vec<OrgNode>> {
     let sql = format!("SELECT {NODE_COLUMNS} FROM org_nodes WHERE parent_id = $1 ORDER BY code");

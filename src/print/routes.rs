@@ -85,15 +85,8 @@ async fn work_card(
     if !allowed {
         return Err(Error::Forbidden("work cards are printed by the community's staff".into()));
     }
-    let ids: Vec<i64> = row.node_path.split('/').filter_map(|s| s.parse().ok()).collect();
-    let mut nodes = crate::org::store::nodes_by_ids(&state.db, &ids).await?;
-    nodes.sort_by_key(|n| n.path.len());
-    let area = nodes
-        .iter()
-        .filter(|n| n.level >= crate::org::Level::Community)
-        .map(|n| n.name.as_str())
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let nodes = crate::org::store::nodes_on_path(&state.db, &row.node_path).await?;
+    let area = area_of(&nodes);
     let issuer = nodes
         .iter()
         .find(|n| n.level == crate::org::Level::Community)
@@ -183,15 +176,8 @@ async fn verify_page(State(state): State<AppState>, Path(token): Path<String>, _
                 reason: "查无此证".into(),
             });
         };
-        let ids: Vec<i64> = row.node_path.split('/').filter_map(|s| s.parse().ok()).collect();
-        let mut nodes = crate::org::store::nodes_by_ids(&state.db, &ids).await?;
-        nodes.sort_by_key(|n| n.path.len());
-        let area = nodes
-            .iter()
-            .filter(|n| n.level >= crate::org::Level::Community)
-            .map(|n| n.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let nodes = crate::org::store::nodes_on_path(&state.db, &row.node_path).await?;
+        let area = area_of(&nodes);
         let valid = row.active && row.erased_at.is_none();
         Ok::<_, Error>(VerifyPage {
             valid,
@@ -205,4 +191,14 @@ async fn verify_page(State(state): State<AppState>, Path(token): Path<String>, _
         Ok(html) => Html(html).into_response(),
         Err(err) => crate::directory::routes::error_page(&err),
     }
+}
+
+/// A worker's area as printed and verified: community down to their own node.
+fn area_of(nodes: &[crate::org::OrgNode]) -> String {
+    nodes
+        .iter()
+        .filter(|n| n.level >= crate::org::Level::Community)
+        .map(|n| n.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
