@@ -1,7 +1,7 @@
 //! Time as the database keeps it: milliseconds since the Unix epoch, UTC.
 //! People see China Standard Time (UTC+8, no daylight saving).
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Utc};
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
@@ -68,9 +68,58 @@ pub fn to_cst(ms: i64) -> DateTime<FixedOffset> {
     cst().timestamp_millis_opt(ms).single().unwrap_or_else(|| cst().timestamp_millis_opt(0).single().expect("epoch"))
 }
 
+/// A time as people read it, in China Standard Time: `今天 14:05`,
+/// `昨天 09:30`, `12月1日 14:05` within the year, `2025年12月1日` before.
+pub fn human(ms: i64, now: i64) -> String {
+    let (t, today) = (to_cst(ms), to_cst(now).date_naive());
+    let date = t.date_naive();
+    if date == today {
+        t.format("今天 %H:%M").to_string()
+    } else if today.pred_opt() == Some(date) {
+        t.format("昨天 %H:%M").to_string()
+    } else if today.succ_opt() == Some(date) {
+        t.format("明天 %H:%M").to_string()
+    } else if date.year() == today.year() {
+        format!("{}月{}日 {}", date.month(), date.day(), t.format("%H:%M"))
+    } else {
+        format!("{}年{}月{}日", date.year(), date.month(), date.day())
+    }
+}
+
+/// [`human`] in English: `today 14:05`, `1 Dec 14:05`, `1 Dec 2025`.
+pub fn human_en(ms: i64, now: i64) -> String {
+    let (t, today) = (to_cst(ms), to_cst(now).date_naive());
+    let date = t.date_naive();
+    if date == today {
+        t.format("today %H:%M").to_string()
+    } else if today.pred_opt() == Some(date) {
+        t.format("yesterday %H:%M").to_string()
+    } else if today.succ_opt() == Some(date) {
+        t.format("tomorrow %H:%M").to_string()
+    } else if date.year() == today.year() {
+        t.format("%-d %b %H:%M").to_string()
+    } else {
+        t.format("%-d %b %Y").to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_as_people_read_them() {
+        // 2024-06-04 18:30 CST.
+        let t = 1_717_497_000_000;
+        let hour = 3_600_000;
+        assert_eq!(human(t, t + hour), "今天 18:30");
+        assert_eq!(human(t, t + 24 * hour), "昨天 18:30");
+        assert_eq!(human(t, t - 24 * hour), "明天 18:30");
+        assert_eq!(human(t, t + 10 * 24 * hour), "6月4日 18:30");
+        assert_eq!(human(t, t + 400 * 24 * hour), "2024年6月4日");
+        assert_eq!(human_en(t, t + 10 * 24 * hour), "4 Jun 18:30");
+        assert_eq!(human_en(t, t), "today 18:30");
+    }
 
     #[test]
     fn parses_what_clients_send() {
