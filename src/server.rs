@@ -45,8 +45,14 @@ impl Server {
         tokio::task::spawn_blocking(|| {
             crate::triage::Engine::builtin();
         });
-        let mut state =
-            AppState { db, config: Arc::new(config), clock: env.clock, limiter: Arc::default(), intake: None };
+        let mut state = AppState {
+            db,
+            config: Arc::new(config),
+            clock: env.clock,
+            limiter: Arc::default(),
+            intake: None,
+            worker: Arc::default(),
+        };
         // SQLite has one writer and an fsync per commit: reports share commits.
         if state.db.backend() == db::Backend::Sqlite {
             state.intake = Some(crate::cases::intake::Intake::start(state.clone()));
@@ -66,13 +72,24 @@ impl Server {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests
-    /// and closes the database.
+    /// Serves, with the background worker running beside, until `shutdown`
+    /// completes; then finishes in-flight requests, stops the worker after
+    /// its current pass, and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let db = self.state.db.clone();
         let intake = self.state.intake.clone();
+        let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+        let worker = crate::workers::spawn(self.state.clone(), worker_stop);
         let app = web::router(self.state);
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
+        let served = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP");
+        let _ = stop_worker.send(true);
+        if let Err(e) = worker.await {
+            tracing::error!(error = %e, "the background worker ended abnormally");
+        }
+        served?;
         if let Some(intake) = intake {
             intake.close().await;
         }

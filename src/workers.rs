@@ -1,24 +1,59 @@
 //! The background loop every app server runs: due timers, then unsent
 //! notifications, every `worker_interval_ms`. Several servers may run it
 //! against one PostgreSQL; the claims in `jobs` and `notify` keep each timer
-//! and each notification to one delivery.
+//! and each notification to one delivery. `Server::run_until` starts it and
+//! stops it on shutdown; its health is served at `/api/v1/status`.
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::db::query;
 use crate::error::Result;
 use crate::web::AppState;
 
-/// Starts the loop; it stops when `shutdown` turns true.
+/// What the worker last did, for the status endpoint.
+#[derive(Debug, Default)]
+pub struct Health {
+    state: Mutex<HealthState>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct HealthState {
+    pub running: bool,
+    pub passes: u64,
+    /// Epoch ms of the end of the last pass.
+    pub last_pass_at: Option<i64>,
+    pub last_pass_ms: Option<u64>,
+    pub last_error: Option<String>,
+    /// Timers run and notifications sent since start.
+    pub jobs_run: u64,
+    pub notifications_sent: u64,
+}
+
+impl Health {
+    pub fn snapshot(&self) -> HealthState {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut HealthState)) {
+        f(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+}
+
+/// Starts the loop; it stops when `shutdown` turns true. The first pass
+/// comes one interval after start, so servers started together do not
+/// all pass at once (and a test server with a long interval never passes
+/// on its own).
 pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     let interval = Duration::from_millis(state.config.cases.worker_interval_ms.max(10));
     tokio::spawn(async move {
+        state.worker.update(|h| h.running = true);
+        tracing::info!(interval_ms = interval.as_millis() as u64, "background worker started");
         loop {
-            if let Err(err) = run_once(&state).await {
-                tracing::error!(error = ?err, "background worker pass failed");
-            }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
                 _ = shutdown.changed() => {}
@@ -26,7 +61,29 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle
             if *shutdown.borrow() {
                 break;
             }
+            let started = Instant::now();
+            let outcome = run_once(&state).await;
+            let elapsed = started.elapsed().as_millis() as u64;
+            let now = state.clock.now_ms();
+            state.worker.update(|h| {
+                h.passes += 1;
+                h.last_pass_at = Some(now);
+                h.last_pass_ms = Some(elapsed);
+                match &outcome {
+                    Ok((jobs, sent)) => {
+                        h.jobs_run += *jobs as u64;
+                        h.notifications_sent += *sent as u64;
+                        h.last_error = None;
+                    }
+                    Err(err) => h.last_error = Some(err.to_string()),
+                }
+            });
+            if let Err(err) = outcome {
+                tracing::error!(error = ?err, "background worker pass failed");
+            }
         }
+        state.worker.update(|h| h.running = false);
+        tracing::info!("background worker stopped");
     })
 }
 
@@ -89,4 +146,32 @@ async fn run_due_jobs(state: &AppState) -> Result<usize> {
             return Ok(ran);
         }
     }
+}
+
+/// The backlog as the database holds it: what the worker has yet to do.
+/// Both counts come from partial indexes (`jobs_due`, `outbox_pending`), so
+/// asking is cheap however many cases the database holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Backlog {
+    /// Timers whose time has come and that have not run.
+    pub due_jobs: i64,
+    pub pending_notifications: i64,
+    /// Seconds since the oldest pending notification was queued.
+    pub oldest_pending_age_s: Option<i64>,
+}
+
+pub async fn backlog(state: &AppState) -> Result<Backlog> {
+    let now = state.clock.now_ms();
+    let due_jobs: i64 =
+        query("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL AND cancelled_at IS NULL AND run_at <= $1")
+            .bind(now)
+            .scalar(&state.db)
+            .await?;
+    let (pending, oldest): (i64, Option<i64>) =
+        query("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending'").fetch_one(&state.db).await?;
+    Ok(Backlog {
+        due_jobs,
+        pending_notifications: pending,
+        oldest_pending_age_s: oldest.map(|t| ((now - t) / 1000).max(0)),
+    })
 }

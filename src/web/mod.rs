@@ -33,6 +33,8 @@ pub struct AppState {
     pub limiter: Arc<limits::Limiter>,
     /// The group-commit writer for reports (SQLite only).
     pub intake: Option<crate::cases::intake::Intake>,
+    /// What the background worker last did.
+    pub worker: Arc<crate::workers::Health>,
 }
 
 /// Every route of the application.
@@ -41,6 +43,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         vec![
             Endpoint::get("/healthz", healthz),
             Endpoint::get("/readyz", readyz),
+            Endpoint::get("/api/v1/status", status),
             Endpoint::get("/api/v1/openapi.json", openapi),
         ],
         crate::org::routes::endpoints(),
@@ -114,4 +117,26 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }
+}
+
+/// The worker's health and the backlog it has yet to work off.
+async fn status(State(state): State<AppState>) -> crate::error::Result<axum::Json<serde_json::Value>> {
+    let worker = state.worker.snapshot();
+    let backlog = crate::workers::backlog(&state).await?;
+    let now = state.clock.now_ms();
+    Ok(axum::Json(serde_json::json!({
+        "database": state.db.backend().name(),
+        "worker": {
+            "running": worker.running,
+            "interval_ms": state.config.cases.worker_interval_ms,
+            "passes": worker.passes,
+            "last_pass_at": worker.last_pass_at.map(crate::time::to_rfc3339),
+            "last_pass_age_s": worker.last_pass_at.map(|t| (now - t) / 1000),
+            "last_pass_ms": worker.last_pass_ms,
+            "last_error": worker.last_error,
+            "jobs_run": worker.jobs_run,
+            "notifications_sent": worker.notifications_sent,
+        },
+        "backlog": backlog,
+    })))
 }

@@ -22,6 +22,7 @@ mod schema;
 mod schemathesis;
 mod search;
 mod settings;
+mod shipped;
 mod timers;
 mod triage_cli;
 mod trust;

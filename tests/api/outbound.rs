@@ -17,12 +17,12 @@ use crate::helpers::TestApp;
 use linli::time::Clock;
 
 /// What a robot receiver saw: path, query string, body.
-type Seen = Arc<Mutex<Vec<(String, String, Value)>>>;
+pub type Seen = Arc<Mutex<Vec<(String, String, Value)>>>;
 
 /// Replies the receiver gives, in order (then `{"errcode":0}`).
-type Script = Arc<Mutex<Vec<Value>>>;
+pub type Script = Arc<Mutex<Vec<Value>>>;
 
-async fn robot_receiver() -> (String, Seen, Script) {
+pub async fn robot_receiver() -> (String, Seen, Script) {
     let seen: Seen = Arc::default();
     let script: Script = Arc::default();
     async fn hook(
@@ -159,7 +159,7 @@ async fn a_robot_gets_at_most_twenty_messages_a_minute_each_within_its_size() {
 }
 
 /// A minimal SMTP server: records each message's envelope and data.
-async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+pub async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     let mails: Arc<Mutex<Vec<String>>> = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
