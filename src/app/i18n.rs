@@ -67,6 +67,10 @@ pub struct Texts {
     pub submit: &'static str,
     pub urgent: &'static str,
     pub done: &'static str,
+    pub optional: &'static str,
+    pub more_actions: &'static str,
+    pub notices: &'static str,
+    pub likely_duplicate: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -107,6 +111,10 @@ pub static ZH: Texts = Texts {
     submit: "提交",
     urgent: "紧急",
     done: "已完成",
+    optional: "（可不填）",
+    more_actions: "更多操作",
+    notices: "新通知",
+    likely_duplicate: "可能与此工单重复：",
 };
 
 pub static EN: Texts = Texts {
@@ -147,6 +155,10 @@ pub static EN: Texts = Texts {
     submit: "Submit",
     urgent: "Urgent",
     done: "Done",
+    optional: " (optional)",
+    more_actions: "More actions",
+    notices: "New notices",
+    likely_duplicate: "May repeat case",
 };
 
 impl Texts {

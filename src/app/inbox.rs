@@ -43,9 +43,67 @@ pub struct Tab {
 #[template(path = "app/inbox.html")]
 struct InboxPage {
     chrome: Chrome,
+    notices: Vec<Notice>,
     tabs: Vec<Tab>,
     current: String,
     cases: Vec<CaseView>,
+    now: i64,
+}
+
+impl InboxPage {
+    fn when(&self, rfc3339: &str) -> String {
+        when(rfc3339, self.now, self.chrome.t.lang)
+    }
+
+    fn when_ms(&self, ms: &i64) -> String {
+        when(&crate::time::to_rfc3339(*ms), self.now, self.chrome.t.lang)
+    }
+}
+
+/// A stored time as the page's language reads it.
+fn when(rfc3339: &str, now: i64, lang: &str) -> String {
+    match crate::time::parse_datetime(rfc3339) {
+        Some(t) if lang == "en" => crate::time::human_en(t, now),
+        Some(t) => crate::time::human(t, now),
+        None => String::new(),
+    }
+}
+
+crate::db_row! {
+    /// One of the person's notifications, as the inbox lists it.
+    pub struct Notice {
+        pub id: i64,
+        pub case_id: Option<i64>,
+        pub title: String,
+        pub created_at: i64,
+        pub read_at: Option<i64>,
+    }
+}
+
+/// The person's latest notifications, unread first.
+async fn notices_of(state: &AppState, person_id: i64) -> Result<Vec<Notice>> {
+    let mut notices: Vec<Notice> = crate::db::query(
+        "SELECT id, case_id, title, created_at, read_at FROM notifications WHERE person_id = $1
+         ORDER BY id DESC LIMIT 8",
+    )
+    .bind(person_id)
+    .fetch_all(&state.db)
+    .await?;
+    notices.sort_by_key(|n| (n.read_at.is_some(), std::cmp::Reverse(n.id)));
+    Ok(notices)
+}
+
+/// Opening a notice's case marks the notice read.
+async fn mark_read(state: &AppState, person_id: i64, notice: Option<i64>) -> Result<()> {
+    if let Some(id) = notice {
+        crate::db::query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND person_id = $3 AND read_at IS NULL")
+            .bind(state.clock.now_ms())
+            .bind(id)
+            .bind(person_id)
+            .execute(&state.db)
+            .await?;
+    }
+    Ok(())
 }
 
 fn needs_me(v: &CaseView) -> bool {
@@ -94,7 +152,8 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, params: Params
                 code => v.status.code() == code,
             })
             .collect();
-        Ok::<_, Error>(InboxPage { chrome, tabs, current, cases })
+        let notices = notices_of(&state, user.person.person_id).await?;
+        Ok::<_, Error>(InboxPage { chrome, notices, tabs, current, cases, now: state.clock.now_ms() })
     };
     match page.await {
         Ok(p) => render(p),
@@ -107,19 +166,43 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, params: Params
 struct CasePage {
     chrome: Chrome,
     case: CaseView,
+    /// The one thing this step asks of the viewer, as the big button.
+    primary: Option<Action>,
+    /// Everything else they may do, behind 更多.
+    more: Vec<Action>,
     events: Vec<EventView>,
     photos: Vec<crate::attachments::Blob>,
     categories: Vec<(&'static str, &'static str)>,
     message: Option<String>,
+    now: i64,
 }
 
 impl CasePage {
     fn needs_note(&self, a: &Action) -> bool {
-        matches!(
-            a,
-            Action::Reject | Action::SendBack | Action::Rework | Action::Suspend | Action::Comment | Action::Reopen
-        )
+        service::needs_note(*a)
     }
+
+    fn when(&self, rfc3339: &str) -> String {
+        when(rfc3339, self.now, self.chrome.t.lang)
+    }
+}
+
+/// The action a step asks of the person in front of it: confirm a report
+/// (or merge it into the case it duplicates), dispatch, report the job done
+/// (taking it implied), verify on site, rate, resume.
+pub fn primary_action(status: Status, allowed: &[Action], likely_duplicate: bool) -> Option<Action> {
+    use Action as A;
+    let preferred: &[Action] = match status {
+        Status::Reported if likely_duplicate => &[A::Merge, A::Register],
+        Status::Reported => &[A::Register],
+        Status::Registered => &[A::Dispatch],
+        Status::Dispatched | Status::InProgress => &[A::Resolve, A::Accept],
+        Status::Resolved => &[A::Close],
+        Status::Closed => &[A::Evaluate],
+        Status::Suspended => &[A::Resume],
+        _ => &[],
+    };
+    preferred.iter().copied().find(|a| allowed.contains(a))
 }
 
 async fn detail(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, params: Params) -> Response {
@@ -128,8 +211,13 @@ async fn detail(State(state): State<AppState>, headers: HeaderMap, Path(id): Pat
         Ok(u) => u,
         Err(r) => return r,
     };
-    let message = params.optional("done").ok().flatten().map(|_| "已提交".to_string());
-    match case_page(&state, &headers, &user, id, message).await {
+    let page = async {
+        let notice = params.integer("notice", 1, i64::MAX)?;
+        mark_read(&state, user.person.person_id, notice).await?;
+        let message = params.optional("done")?.map(|_| "已提交".to_string());
+        case_page(&state, &headers, &user, id, message).await
+    };
+    match page.await {
         Ok(p) => render(p),
         Err(e) => crate::directory::routes::error_page(&e),
     }
@@ -149,6 +237,10 @@ async fn case_page(
         return Err(Error::not_found("case", id.to_string()));
     }
     let view = view_for(state, &actor, &case).await?;
+    let primary = primary_action(view.status, &view.allowed_actions, view.likely_duplicate_of.is_some());
+    let mut more: Vec<Action> = view.allowed_actions.iter().copied().filter(|a| Some(*a) != primary).collect();
+    // A note is the least of the actions: last.
+    more.sort_by_key(|a| *a == Action::Comment);
     let events = crate::cases::store::events_of(&state.db, id).await?.iter().map(EventView::from).collect();
     let photos = crate::attachments::of_case(&state.db, id).await?;
     let chrome = Chrome::new(headers, Some(user), &format!("/app/cases/{id}"));
@@ -156,7 +248,7 @@ async fn case_page(
         .iter()
         .map(|c| (c.code, if chrome.t.lang == "en" { c.name_en } else { c.name_zh }))
         .collect();
-    Ok(CasePage { chrome, case: view, events, photos, categories, message })
+    Ok(CasePage { chrome, case: view, primary, more, events, photos, categories, message, now: state.clock.now_ms() })
 }
 
 /// One action from the case page (multipart: a photo may come with it).

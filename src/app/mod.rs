@@ -27,7 +27,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         admin::endpoints(),
         centre::endpoints(),
         resident::endpoints(),
-        vec![Endpoint::get("/static/app.css", app_css), Endpoint::get("/static/centre.js", centre_js)],
+        vec![
+            Endpoint::get("/static/app.css", app_css),
+            Endpoint::get("/static/centre.js", centre_js),
+            Endpoint::get("/favicon.ico", favicon),
+        ],
     ]
     .into_iter()
     .flatten()
@@ -45,6 +49,14 @@ async fn centre_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/centre.js"),
+    )
+}
+
+/// linli's icon (an SVG: every browser linli supports takes one).
+async fn favicon() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../../static/icon.svg"),
     )
 }
 

@@ -1,6 +1,8 @@
 //! Residents, no account needed: report a problem from the building page
 //! (with a photo), follow one's reports (their follow tokens live in a
-//! cookie on the phone), confirm a fix or send it back, and rate it.
+//! cookie on the phone; a signed-in reporter's session does as well),
+//! confirm a fix or send it back, and rate it. Everyone else who opens a
+//! case's link from the building chat sees its progress, masked.
 
 use std::collections::HashMap;
 
@@ -12,17 +14,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{Chrome, render};
 use crate::auth::Actor;
-use crate::cases::Source;
 use crate::cases::routes::view_for;
 use crate::cases::service::{self, ActionInput, Location, ReportInput};
 use crate::cases::store::Reporter;
 use crate::cases::view::{CaseView, EventView};
 use crate::cases::workflow::Action;
+use crate::cases::{Case, Source};
 use crate::error::{Error, Result};
 use crate::privacy::Phone;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
+use crate::web::session::WebUser;
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -30,6 +33,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::post("/buildings/{code}/report", report).map(|h| h.layer(axum::extract::DefaultBodyLimit::disable())),
         Endpoint::get("/follow", follow_list),
         Endpoint::get("/follow/{id}", follow_page),
+        Endpoint::get("/cases/{id}", open_case),
         Endpoint::post("/follow/{id}", follow_act),
     ]
 }
@@ -104,25 +108,44 @@ struct ReportPage {
 async fn report_form(
     state: &AppState,
     headers: &HeaderMap,
+    user: Option<&WebUser>,
     code: &str,
     message: Option<String>,
-    description: String,
 ) -> Result<ReportPage> {
     let building = crate::org::store::building_by_code(&state.db, code).await?;
     let units = crate::org::store::units_of(&state.db, building.id).await?.iter().map(|u| u.number).collect();
-    let chrome = Chrome::new(headers, None, &format!("/buildings/{code}/report"));
+    let chrome = Chrome::new(headers, user, &format!("/buildings/{code}/report"));
     let categories = crate::taxonomy::CATEGORIES
         .iter()
         .map(|c| (c.code, if chrome.t.lang == "en" { c.name_en } else { c.name_zh }))
         .collect();
-    Ok(ReportPage { chrome, building, units, categories, message, description })
+    Ok(ReportPage { chrome, building, units, categories, message, description: String::new() })
+}
+
+/// The signed-in person behind a public page, if any.
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<WebUser>> {
+    crate::web::session::web_user_from(headers, state).await
 }
 
 async fn report_page(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> Response {
-    match report_form(&state, &headers, &code, None, String::new()).await {
+    let page = async {
+        let user = signed_in(&state, &headers).await?;
+        report_form(&state, &headers, user.as_ref(), &code, None).await
+    };
+    match page.await {
         Ok(p) => render(p),
         Err(e) => crate::directory::routes::error_page(&e),
     }
+}
+
+/// Who files a report from a public page: a signed-in person (their name
+/// and role go on the case, after the form's CSRF token is checked) or an
+/// anonymous resident.
+pub fn filer(user: Option<&WebUser>, csrf: Option<&str>) -> Result<(Actor, Source)> {
+    let Some(user) = user else { return Ok((Actor::Anonymous, Source::Web)) };
+    user.check_csrf(csrf)?;
+    let staff = user.person.grants.iter().any(|g| g.role != crate::people::Role::Resident);
+    Ok((Actor::Person(user.person.clone()), if staff { Source::Staff } else { Source::Web }))
 }
 
 async fn report(
@@ -132,9 +155,16 @@ async fn report(
     Path(code): Path<String>,
     multipart: Multipart,
 ) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(u) => u,
+        Err(e) => return crate::directory::routes::error_page(&e),
+    };
     let result = async {
-        state.limit_anonymous(ip, Some(&code))?;
+        if user.is_none() {
+            state.limit_anonymous(ip, Some(&code))?;
+        }
         let form = read_form(&state, multipart).await?;
+        let (actor, source) = filer(user.as_ref(), form.get("_csrf"))?;
         let description = form.get("description").unwrap_or("").to_string();
         if description.is_empty() {
             return Err(Error::invalid("description", "请描述要反映的问题"));
@@ -156,6 +186,7 @@ async fn report(
             Some(p) => Some(Phone::parse(p).map_err(|e| Error::invalid("phone", e.to_string()))?.reveal().to_string()),
             None => None,
         };
+        let name = form.get("name").map(str::to_string).or_else(|| actor.person().map(|p| p.name.clone()));
         let input = ReportInput {
             category,
             description: description.clone(),
@@ -164,29 +195,24 @@ async fn report(
             unit,
             room: form.get("room").map(str::to_string).or(triage.room.clone()),
             floor: triage.floor.map(i64::from),
-            reporter: Reporter { name: form.get("name").map(str::to_string), phone, ..Default::default() },
-            source: Source::Web,
+            reporter: Reporter { person_id: actor.person_id(), name, phone, ..Default::default() },
+            source,
             hold: false,
         };
-        let case = service::report(&state, &Actor::Anonymous, input).await?;
+        let case = service::report(&state, &actor, input).await?;
         if !form.photos.is_empty() {
             let input = ActionInput {
-                note: Some("居民上传的现场照片".into()),
+                note: Some("反映人上传的现场照片".into()),
                 attachments: form.photos.clone(),
                 ..Default::default()
             };
             service::act(&state, &Actor::System, case.id, Action::Comment, input).await?;
         }
-        Ok::<_, Error>((case, description))
+        Ok::<_, Error>(case)
     };
     match result.await {
-        Ok((case, _)) => {
-            let mut follows = followed(&headers);
-            follows.retain(|(id, _)| *id != case.id);
-            follows.insert(0, (case.id, case.token.clone()));
-            follows.truncate(20);
-            let value = follows.iter().map(|(id, t)| format!("{id}.{t}")).collect::<Vec<_>>().join("~");
-            let cookie = crate::web::session::set_cookie(&state, FOLLOW_COOKIE, &value, 365 * 24 * 3600);
+        Ok(case) => {
+            let cookie = remember(&state, &headers, case.id, &case.token);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/follow/{}?token={}", case.id, case.token)))
                 .into_response()
         }
@@ -195,7 +221,7 @@ async fn report(
                 Error::Invalid { field, reason } => format!("{field}：{reason}"),
                 _ => String::new(),
             };
-            match report_form(&state, &headers, &code, Some(message), String::new()).await {
+            match report_form(&state, &headers, user.as_ref(), &code, Some(message)).await {
                 Ok(p) => {
                     let mut r = render(p);
                     *r.status_mut() = StatusCode::BAD_REQUEST;
@@ -218,6 +244,17 @@ fn followed(headers: &HeaderMap) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// The Set-Cookie value that adds a case to the reports this phone follows
+/// (the newest twenty), so its reporter can come back to confirm and rate.
+pub fn remember(state: &AppState, headers: &HeaderMap, id: i64, token: &str) -> String {
+    let mut follows = followed(headers);
+    follows.retain(|(other, _)| *other != id);
+    follows.insert(0, (id, token.to_string()));
+    follows.truncate(20);
+    let value = follows.iter().map(|(id, t)| format!("{id}.{t}")).collect::<Vec<_>>().join("~");
+    crate::web::session::set_cookie(state, FOLLOW_COOKIE, &value, 365 * 24 * 3600)
+}
+
 #[derive(Template)]
 #[template(path = "app/follow_list.html")]
 struct FollowList {
@@ -225,20 +262,64 @@ struct FollowList {
     cases: Vec<(CaseView, String)>,
 }
 
+/// A case's link for its reporter: with the follow token when this phone
+/// holds it, else bare (a signed-in reporter's session suffices).
+fn follow_link(id: i64, token: Option<&str>) -> String {
+    match token {
+        Some(t) => format!("/follow/{id}?token={t}"),
+        None => format!("/follow/{id}"),
+    }
+}
+
 async fn follow_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let page = async {
+        let user = signed_in(&state, &headers).await?;
         let mut cases = Vec::new();
         for (id, token) in followed(&headers) {
             if let Ok(case) = crate::cases::store::case_by_id(&state.db, id).await
                 && crate::web::session::constant_eq(&case.token, &token)
             {
-                cases.push((view_for(&state, &Actor::CaseReporter { case_id: id }, &case).await?, token));
+                let view = view_for(&state, &Actor::CaseReporter { case_id: id }, &case).await?;
+                cases.push((view, follow_link(id, Some(&token))));
             }
         }
-        Ok::<_, Error>(FollowList { chrome: Chrome::new(&headers, None, "/follow"), cases })
+        if let Some(user) = &user {
+            for case in crate::cases::store::reported_by(&state.db, user.person.person_id, 50).await? {
+                if !cases.iter().any(|(v, _)| v.id == case.id) {
+                    let view = view_for(&state, &Actor::CaseReporter { case_id: case.id }, &case).await?;
+                    cases.push((view, follow_link(case.id, None)));
+                }
+            }
+        }
+        cases.sort_by_key(|(v, _)| std::cmp::Reverse(v.id));
+        Ok::<_, Error>(FollowList { chrome: Chrome::new(&headers, user.as_ref(), "/follow"), cases })
     };
     match page.await {
         Ok(p) => render(p),
+        Err(e) => crate::directory::routes::error_page(&e),
+    }
+}
+
+/// `/cases/{id}`: the one link a chat line carries, for everyone who reads
+/// it. Staff who may see the case land on its work page, its reporter on
+/// the follow page (by the phone's follow token or their session), anyone
+/// else on the public progress view.
+async fn open_case(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
+    let target = async {
+        let case = crate::cases::store::case_by_id(&state.db, id).await?;
+        if let Some(user) = signed_in(&state, &headers).await? {
+            let actor = Actor::Person(user.person.clone());
+            let staff = user.person.grants.iter().any(|g| g.role != crate::people::Role::Resident);
+            let facts = service::facts(&state.db, &case).await?;
+            if staff && crate::cases::policy::can_view(&actor, &facts) {
+                return Ok::<_, Error>(format!("/app/cases/{id}"));
+            }
+        }
+        let token = followed(&headers).into_iter().find(|(other, _)| *other == id).map(|(_, t)| t);
+        Ok(follow_link(id, token.filter(|t| crate::web::session::constant_eq(&case.token, t)).as_deref()))
+    };
+    match target.await {
+        Ok(to) => Redirect::to(&to).into_response(),
         Err(e) => crate::directory::routes::error_page(&e),
     }
 }
@@ -248,10 +329,39 @@ async fn follow_list(State(state): State<AppState>, headers: HeaderMap) -> Respo
 struct FollowPage {
     chrome: Chrome,
     case: CaseView,
+    /// The reporter (by token or session) may confirm, send back and rate;
+    /// anyone else sees the progress only.
+    reporter: bool,
     token: String,
     events: Vec<EventView>,
     photos: Vec<crate::attachments::Blob>,
     message: Option<String>,
+    now: i64,
+}
+
+impl FollowPage {
+    fn when(&self, rfc3339: &str) -> String {
+        crate::time::parse_datetime(rfc3339).map(|t| crate::time::human(t, self.now)).unwrap_or_default()
+    }
+}
+
+/// Whether the request comes from the case's reporter — the follow token,
+/// or a signed-in person among its reporters — and who is signed in.
+async fn reporter_access(
+    state: &AppState,
+    headers: &HeaderMap,
+    case: &Case,
+    token: &str,
+) -> Result<(bool, Option<WebUser>)> {
+    let user = signed_in(state, headers).await?;
+    if !token.is_empty() && crate::web::session::constant_eq(&case.token, token) {
+        return Ok((true, user));
+    }
+    let reporter = match &user {
+        Some(u) => crate::cases::store::reporter_ids(&state.db, case.id).await?.contains(&u.person.person_id),
+        None => false,
+    };
+    Ok((reporter, user))
 }
 
 async fn follow_case(
@@ -262,19 +372,33 @@ async fn follow_case(
     message: Option<String>,
 ) -> Result<FollowPage> {
     let case = crate::cases::store::case_by_id(&state.db, id).await?;
-    if !crate::web::session::constant_eq(&case.token, token) {
-        return Err(Error::not_found("case", id.to_string()));
+    let (reporter, user) = reporter_access(state, headers, &case, token).await?;
+    let actor = if reporter { Actor::CaseReporter { case_id: id } } else { Actor::Anonymous };
+    let mut view = view_for(state, &actor, &case).await?;
+    let mut events: Vec<EventView> =
+        crate::cases::store::events_of(&state.db, id).await?.iter().map(EventView::from).collect();
+    if !reporter {
+        // The public view: what happened and when, not who wrote what.
+        view.description = crate::privacy::mask_text(&view.description);
+        view.room = None;
+        view.address = case.building_name.clone();
+        events.retain(|e| e.action != Action::Comment);
+        for e in &mut events {
+            e.note = None;
+        }
     }
-    let view = view_for(state, &Actor::CaseReporter { case_id: id }, &case).await?;
-    let events = crate::cases::store::events_of(&state.db, id).await?.iter().map(EventView::from).collect();
-    let photos = crate::attachments::of_case(&state.db, id).await?;
+    let photos = if reporter { crate::attachments::of_case(&state.db, id).await? } else { Vec::new() };
+    let path =
+        if reporter && !token.is_empty() { format!("/follow/{id}?token={token}") } else { format!("/follow/{id}") };
     Ok(FollowPage {
-        chrome: Chrome::new(headers, None, &format!("/follow/{id}?token={token}")),
+        chrome: Chrome::new(headers, user.as_ref(), &path),
         case: view,
+        reporter,
         token: token.to_string(),
         events,
         photos,
         message,
+        now: state.clock.now_ms(),
     })
 }
 
@@ -305,14 +429,21 @@ async fn follow_act(
     let result = async {
         state.limit_anonymous(ip, None)?;
         let case = crate::cases::store::case_by_id(&state.db, id).await?;
-        if !crate::web::session::constant_eq(&case.token, &token) {
+        let (reporter, user) = reporter_access(&state, &headers, &case, &token).await?;
+        if !reporter {
             return Err(Error::not_found("case", id.to_string()));
+        }
+        // Without the token, the session speaks: its form must carry the CSRF token.
+        if !crate::web::session::constant_eq(&case.token, &token)
+            && let Some(user) = &user
+        {
+            user.check_csrf(form.optional("_csrf")?)?;
         }
         let action = match form.optional("action")? {
             Some(a @ ("close" | "rework" | "evaluate")) => {
                 Action::from_code(a).ok_or_else(|| Error::invalid("action", "unknown"))?
             }
-            _ => return Err(Error::invalid("action", "must be close, rework or evaluate")),
+            _ => return Err(Error::invalid("action", "只能确认办结、要求返工或评价")),
         };
         let input = ActionInput {
             note: form.optional("note")?.map(str::to_string),
@@ -323,7 +454,14 @@ async fn follow_act(
         Ok::<_, Error>(())
     };
     match result.await {
-        Ok(()) => Redirect::to(&format!("/follow/{id}?token={token}&done=1")).into_response(),
+        Ok(()) => {
+            let back = if token.is_empty() {
+                format!("/follow/{id}?done=1")
+            } else {
+                format!("/follow/{id}?token={token}&done=1")
+            };
+            Redirect::to(&back).into_response()
+        }
         Err(e @ (Error::Invalid { .. } | Error::IllegalTransition(_))) => {
             let message = Some(e.to_string());
             match follow_case(&state, &headers, id, &token, message).await {

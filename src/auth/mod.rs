@@ -62,6 +62,31 @@ impl PersonActor {
         }
     }
 
+    /// The role a person is known by in a building's chat or a case's
+    /// history: the most responsible one they hold.
+    pub fn main_role(&self) -> Option<Role> {
+        const BY_RESPONSIBILITY: [Role; 9] = [
+            Role::CommandCentre,
+            Role::CommunityStaff,
+            Role::GridHead,
+            Role::MicroGridMember,
+            Role::PropertyStaff,
+            Role::DepartmentOfficer,
+            Role::Admin,
+            Role::PartyMember,
+            Role::Resident,
+        ];
+        BY_RESPONSIBILITY.into_iter().find(|r| self.has_role(*r))
+    }
+
+    /// `张丽（微网格员）`: the name with the role it speaks in.
+    pub fn name_with_role(&self) -> String {
+        match self.main_role() {
+            Some(role) => format!("{}（{}）", self.name, role.name_zh()),
+            None => self.name.clone(),
+        }
+    }
+
     /// Whether the person holds `role` in organisation `org`.
     pub fn in_organisation(&self, role: Role, org: Option<i64>) -> bool {
         org.is_some() && self.grants.iter().any(|g| g.role == role && g.organisation_id == org)
@@ -96,7 +121,7 @@ impl Actor {
     pub fn label(&self) -> String {
         match self {
             Actor::Anonymous => "居民（匿名）".to_string(),
-            Actor::Person(p) => p.name.clone(),
+            Actor::Person(p) => p.name_with_role(),
             Actor::ApiClient { name, .. } => format!("Open311: {name}"),
             Actor::CaseReporter { .. } => "报告人".to_string(),
             Actor::Channel { label } => label.clone(),

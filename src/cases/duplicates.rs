@@ -1,5 +1,7 @@
 //! Likely duplicates: an open case of the same category at the same
-//! building, or within a short distance, reported recently.
+//! place — building, and unit and room where both reports name one — or
+//! within a short distance, reported recently. Three hazards in three
+//! units of one building are three cases.
 
 use crate::db::{Tx, query};
 use crate::error::Result;
@@ -18,6 +20,11 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 pub struct Probe {
     pub category: String,
     pub building_id: Option<i64>,
+    /// Compared only when both reports name a unit (a report that names
+    /// none may be about any of them).
+    pub unit: Option<i64>,
+    /// Compared only when both reports name a room.
+    pub room: Option<String>,
     pub point: Option<(f64, f64)>,
     /// Only cases reported at or after this time count.
     pub since: i64,
@@ -34,11 +41,14 @@ pub async fn find(tx: &mut Tx, probe: &Probe) -> Result<Option<i64>> {
                 "SELECT id, created_at FROM cases
                  WHERE building_id = $1 AND category = $2 AND created_at >= $3
                    AND status NOT IN ('closed', 'evaluated', 'rejected', 'merged')
+                   AND ($4 IS NULL OR unit IS NULL OR unit = $4) AND ($5 IS NULL OR room IS NULL OR room = $5)
                  ORDER BY created_at DESC, id DESC LIMIT 1",
             )
             .bind(building)
             .bind(&probe.category)
             .bind(probe.since)
+            .bind(probe.unit)
+            .bind(probe.room.as_ref())
             .fetch_optional(&mut *tx)
             .await?
         }

@@ -173,6 +173,8 @@ pub async fn file_report(
     let probe = duplicates::Probe {
         category: category.code.to_string(),
         building_id: Some(ctx.building.id),
+        unit,
+        room: input.room.clone(),
         // Distance matters for reports placed by coordinates; a report that
         // names its building is compared by building (neighbours are 40 m apart).
         point: if matches!(input.location, Location::Point { .. }) { lat.zip(lng) } else { None },
@@ -294,9 +296,26 @@ pub async fn act(state: &AppState, actor: &Actor, case_id: i64, action: Action, 
     if !policy::may(actor, action, &facts) {
         return Err(Error::Forbidden(format!("your roles do not allow `{action}` on case {case_id}")));
     }
+    // Reporting a job done is taking it too: the unit need not tap 签收
+    // first, and the history still shows both steps.
+    let case = if action == Action::Resolve && case.status == Status::Dispatched {
+        let accept = ActionInput { note: Some("处置时一并签收".into()), ..Default::default() };
+        apply(state, &mut tx, actor, &case, Action::Accept, &accept, None).await?;
+        store::case_by_id(&mut tx, case_id).await?
+    } else {
+        case
+    };
     apply(state, &mut tx, actor, &case, action, &input, None).await?;
     tx.commit().await?;
     store::case_by_id(&state.db, case_id).await
+}
+
+/// Actions that must say why.
+pub fn needs_note(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Reject | Action::SendBack | Action::Rework | Action::Suspend | Action::Comment | Action::Reopen
+    )
 }
 
 /// What the policy needs, read inside the transaction.
@@ -335,12 +354,8 @@ async fn apply(
     if note.is_some_and(|n| n.chars().count() > 2000) {
         return Err(Error::invalid("note", "must be at most 2000 characters"));
     }
-    let needs_note = matches!(
-        action,
-        Action::Reject | Action::SendBack | Action::Rework | Action::Suspend | Action::Comment | Action::Reopen
-    );
-    if needs_note && note.is_none() {
-        return Err(Error::invalid("note", format!("`{action}` needs a note saying why")));
+    if needs_note(action) && note.is_none() {
+        return Err(Error::invalid("note", format!("{}需要填写说明", action.name_zh())));
     }
     let mut changes = Changes::default();
     let mut data = serde_json::Map::new();
@@ -358,12 +373,17 @@ async fn apply(
         }
         Action::Reject | Action::Comment | Action::Accept | Action::Report | Action::Remind => {}
         Action::Merge => {
-            let target =
-                input.merge_into.ok_or_else(|| Error::invalid("merge_into", "name the case this duplicates"))?;
-            merge(tx, actor, case, target, now).await?;
-            changes.set("duplicate_of", target);
-            data.insert("merge_into".into(), target.into());
-            notices.push((Audience::Reporters, format!("您反映的问题与案件 #{target} 相同，已合并办理")));
+            let target_id = input.merge_into.ok_or_else(|| Error::invalid("merge_into", "请填写与之重复的案件编号"))?;
+            let target = merge(tx, actor, case, target_id, now).await?;
+            changes.set("duplicate_of", target_id);
+            data.insert("merge_into".into(), target_id.into());
+            let text = if target.status.is_finished() {
+                let when = target.closed_at.map(|t| crate::time::human(t, now)).unwrap_or_default();
+                format!("您反映的问题与案件 #{target_id} 相同，该案已于{when}办结")
+            } else {
+                format!("您反映的问题与案件 #{target_id} 相同，已合并办理")
+            };
+            notices.push((Audience::Reporters, text));
         }
         Action::Dispatch => {
             let route = decide_route(tx, case, category, input.assign_to, ctx).await?;
@@ -688,23 +708,38 @@ async fn append_system_event(tx: &mut Tx, case: &Case, action: Action, note: &st
     store::append_event(tx, event, now).await
 }
 
-async fn merge(tx: &mut Tx, actor: &Actor, case: &Case, target_id: i64, now: i64) -> Result<()> {
+/// Folds a duplicate into the case it repeats. Its reporters join that
+/// case and hear of it from then on; when that case is already finished
+/// they are told so, and the duplicate simply closes as merged.
+async fn merge(tx: &mut Tx, actor: &Actor, case: &Case, target_id: i64, now: i64) -> Result<Case> {
     if target_id == case.id {
-        return Err(Error::invalid("merge_into", "a case cannot duplicate itself"));
+        return Err(Error::invalid("merge_into", "不能合并到案件本身"));
     }
     let target = match store::case_by_id(&mut *tx, target_id).await {
         Ok(t) => t,
-        Err(Error::NotFound { .. }) => return Err(Error::invalid("merge_into", format!("no case {target_id}"))),
+        Err(Error::NotFound { .. }) => return Err(Error::invalid("merge_into", format!("没有案件 #{target_id}"))),
         Err(e) => return Err(e),
     };
-    if !target.status.is_open() {
-        return Err(Error::invalid(
-            "merge_into",
-            format!("case {target_id} is {}; merge into an open case", target.status),
-        ));
+    // A case out of the actor's sight is as good as absent.
+    if !policy::can_view(actor, &facts(&mut *tx, &target).await?) {
+        return Err(Error::invalid("merge_into", format!("没有案件 #{target_id}")));
+    }
+    match target.status {
+        Status::Rejected => {
+            return Err(Error::invalid("merge_into", format!("案件 #{target_id} 已不予受理，不能作为合并目标")));
+        }
+        Status::Merged => {
+            let survivor = target.duplicate_of.map(|d| format!("，请合并到 #{d}")).unwrap_or_default();
+            return Err(Error::invalid("merge_into", format!("案件 #{target_id} 本身已被合并{survivor}")));
+        }
+        _ => {}
     }
     store::move_reporters(tx, case.id, target_id, now).await?;
-    let note = format!("合并重复案件 #{}", case.id);
+    let note = if target.status.is_finished() {
+        format!("合并重复案件 #{}（本案已办结，反映人已告知）", case.id)
+    } else {
+        format!("合并重复案件 #{}", case.id)
+    };
     let event = NewEvent {
         case_id: target_id,
         action: Action::Comment,
@@ -715,7 +750,7 @@ async fn merge(tx: &mut Tx, actor: &Actor, case: &Case, target_id: i64, now: i64
         data: json!({ "merged_from": case.id }),
     };
     store::append_event(tx, event, now).await?;
-    Ok(())
+    Ok(target)
 }
 
 /// Who a notice goes to.

@@ -144,6 +144,27 @@ pub async fn reporter_ids_of<'a>(
     Ok(by_case)
 }
 
+/// The current status of each of `ids` that exists.
+pub async fn statuses(db: &crate::db::Db, ids: &[i64]) -> Result<Vec<(i64, Status)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT id, status FROM cases WHERE id IN ({})", crate::org::store::placeholders(1, ids.len()));
+    Ok(query_dyn(sql).bind_all(ids.iter().copied()).fetch_all(db).await?)
+}
+
+/// The cases a person reported (or that absorbed their report), newest first.
+pub async fn reported_by(db: &crate::db::Db, person_id: i64, limit: i64) -> Result<Vec<Case>> {
+    Ok(query_dyn(format!(
+        "{CASE_SELECT} WHERE c.id IN (SELECT case_id FROM case_reporters WHERE person_id = $1)
+         ORDER BY c.id DESC LIMIT $2"
+    ))
+    .bind(person_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
 /// Copies a merged case's reporters onto the surviving case.
 pub async fn move_reporters(tx: &mut Tx, from: i64, to: i64, now: i64) -> Result<()> {
     query(

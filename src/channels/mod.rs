@@ -112,20 +112,8 @@ pub async fn post(state: &AppState, actor: &Actor, incoming: Incoming) -> Result
     let unplaced_report = building.is_none() && triage.is_report;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    let (case_id, case_state) = match &filing {
-        Some((located, input, hold)) => {
-            let id = service::file_report(state, &mut tx, actor, input, located).await?;
-            let case = crate::cases::store::case_by_id(&mut tx, id).await?;
-            let state = if *hold || case.status == crate::cases::workflow::Status::Reported {
-                CaseState::Proposed
-            } else {
-                CaseState::Registered
-            };
-            (Some(id), Some(state))
-        }
-        None if unplaced_report => (None, Some(CaseState::Unlocated)),
-        None => (None, None),
-    };
+    // The message first, then its case: the progress lines filing posts
+    // (受理, 已派遣) come after the message that caused them.
     let message = NewMessage {
         building_id: building.as_ref().map(|b| b.id),
         node_id,
@@ -136,10 +124,21 @@ pub async fn post(state: &AppState, actor: &Actor, incoming: Incoming) -> Result
         origin: incoming.origin,
         external_id: incoming.external_id.clone(),
         triage: Some(serde_json::to_string(&triage).map_err(|e| anyhow::anyhow!("{e}"))?),
-        case_id,
-        case_state,
+        case_id: None,
+        case_state: unplaced_report.then_some(CaseState::Unlocated),
     };
     let id = store::insert(&mut tx, &message, now).await?;
+    let case_id = match &filing {
+        Some((located, input, hold)) => {
+            let case_id = service::file_report(state, &mut tx, actor, input, located).await?;
+            let case = crate::cases::store::case_by_id(&mut tx, case_id).await?;
+            let held = *hold || case.status == crate::cases::workflow::Status::Reported;
+            let case_state = if held { CaseState::Proposed } else { CaseState::Registered };
+            store::link_case(&mut tx, id, case_id, case_state).await?;
+            Some(case_id)
+        }
+        None => None,
+    };
     tx.commit().await?;
     let message = store::by_id(&state.db, id).await?;
     Ok(Posted { message, triage, case_id, duplicate: false })

@@ -38,13 +38,25 @@ pub fn endpoints() -> Vec<Endpoint> {
 #[derive(Serialize)]
 pub struct MessageView {
     id: i64,
-    author_kind: AuthorKind,
+    pub author_kind: AuthorKind,
     author_name: String,
     text: String,
     source: Origin,
-    case_id: Option<i64>,
+    pub case_id: Option<i64>,
     case_state: Option<store::CaseState>,
     created_at: String,
+    /// When, as people read it (pages only).
+    #[serde(skip)]
+    when: String,
+}
+
+impl MessageView {
+    fn at(mut self, now: i64) -> MessageView {
+        if let Some(t) = crate::time::parse_datetime(&self.created_at) {
+            self.when = crate::time::human(t, now);
+        }
+        self
+    }
 }
 
 impl From<&ChannelMessage> for MessageView {
@@ -58,6 +70,7 @@ impl From<&ChannelMessage> for MessageView {
             case_id: m.case_id,
             case_state: m.case_state,
             created_at: crate::time::to_rfc3339(m.created_at),
+            when: String::new(),
         }
     }
 }
@@ -117,14 +130,7 @@ async fn post(
     ApiJson(body): ApiJson<PostBody>,
 ) -> Result<(StatusCode, Json<PostReply>)> {
     let (author_kind, person_id, name, origin, actor) = match &actor {
-        Actor::Person(p) => {
-            let kind = if p.grants.iter().all(|g| g.role == Role::Resident) {
-                AuthorKind::Resident
-            } else {
-                AuthorKind::Staff
-            };
-            (kind, Some(p.person_id), p.name.clone(), Origin::Web, actor.clone())
-        }
+        Actor::Person(p) => (author_kind_of(p), Some(p.person_id), p.name_with_role(), Origin::Web, actor.clone()),
         Actor::ApiClient { name, .. } => {
             let sender = body.sender.as_ref().and_then(|s| s.name.clone()).unwrap_or_else(|| "群成员".to_string());
             if sender.chars().count() > 40 {
@@ -197,21 +203,82 @@ async fn dismiss(
     Ok(Json(view_for(&state, &actor, &case).await?))
 }
 
+/// A resident's message with what became of it: the case's status now
+/// and the progress lines linli posted about it, in order, beneath it.
+pub struct Thread {
+    pub message: MessageView,
+    pub case: Option<CaseLine>,
+    pub progress: Vec<MessageView>,
+}
+
+pub struct CaseLine {
+    pub id: i64,
+    pub status: crate::cases::workflow::Status,
+}
+
+impl CaseLine {
+    /// Fixed and waiting for someone to check it on site.
+    pub fn to_verify(&self) -> bool {
+        self.status == crate::cases::workflow::Status::Resolved
+    }
+}
+
+/// Groups a channel's messages into threads: linli's own lines go under the
+/// message whose case they report on (or stand alone when that message is
+/// older than the page).
+fn threads(messages: Vec<MessageView>, statuses: &[(i64, crate::cases::workflow::Status)]) -> Vec<Thread> {
+    let mut out: Vec<Thread> = Vec::new();
+    for m in messages {
+        let parent = match (m.author_kind, m.case_id) {
+            (AuthorKind::System, Some(case)) => {
+                out.iter().position(|t| t.message.author_kind != AuthorKind::System && t.message.case_id == Some(case))
+            }
+            _ => None,
+        };
+        match parent {
+            Some(i) => out[i].progress.push(m),
+            None => {
+                let case = m
+                    .case_id
+                    .filter(|_| m.author_kind != AuthorKind::System)
+                    .and_then(|id| statuses.iter().find(|(c, _)| *c == id).map(|(_, s)| CaseLine { id, status: *s }));
+                out.push(Thread { message: m, case, progress: Vec::new() });
+            }
+        }
+    }
+    out
+}
+
 #[derive(Template)]
 #[template(path = "chat.html")]
 struct ChatPage {
     building: crate::org::Building,
-    messages: Vec<MessageView>,
+    threads: Vec<Thread>,
     notice: Option<String>,
+    /// The signed-in person posting, with their form's CSRF token.
+    poster: Option<(String, String)>,
 }
 
-async fn chat_page(State(state): State<AppState>, Path(code): Path<String>, params: Params) -> Response {
+async fn chat_page(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    params: Params,
+) -> Response {
     let page = async {
         let building = crate::org::store::building_by_code(&state.db, &code).await?;
         let messages = store::of_building(&state.db, building.id, 0, 100).await?;
-        let notice =
-            params.optional("sent")?.map(|_| "已发送。若是问题反映，系统已转为工单，请留意群内进展。".to_string());
-        ChatPage { building, messages: messages.iter().map(MessageView::from).collect(), notice }
+        let case_ids: Vec<i64> = messages.iter().filter_map(|m| m.case_id).collect();
+        let statuses = crate::cases::store::statuses(&state.db, &case_ids).await?;
+        let now = state.clock.now_ms();
+        let views = messages.iter().map(|m| MessageView::from(m).at(now)).collect();
+        let notice = params
+            .optional("sent")?
+            .map(|_| "已发送。若是问题反映，系统已转为工单，进展会显示在您的消息下方。".to_string());
+        let poster = crate::web::session::web_user_from(&headers, &state)
+            .await?
+            .map(|u| (u.person.name_with_role(), u.csrf.clone()));
+        ChatPage { building, threads: threads(views, &statuses), notice, poster }
             .render()
             .map_err(|e| Error::Internal(anyhow::anyhow!("rendering the chat page: {e}")))
     };
@@ -221,32 +288,61 @@ async fn chat_page(State(state): State<AppState>, Path(code): Path<String>, para
     }
 }
 
-/// A resident's message from the chat page's form (no account needed).
+/// A message from the chat page's form: a resident without an account, or
+/// a signed-in person, who then speaks with their name and role.
 async fn chat_post(
     State(state): State<AppState>,
     ip: crate::web::limits::ClientIp,
+    headers: axum::http::HeaderMap,
     Path(code): Path<String>,
     body: Bytes,
 ) -> Response {
     let result = async {
-        state.limit_anonymous(ip, Some(&code))?;
-        let form = Params::parse(std::str::from_utf8(&body).map_err(|_| Error::invalid("text", "is not UTF-8"))?);
+        let form = Params::parse(std::str::from_utf8(&body).map_err(|_| Error::invalid("text", "不是 UTF-8 文本"))?);
+        let user = crate::web::session::web_user_from(&headers, &state).await?;
+        if user.is_none() {
+            state.limit_anonymous(ip, Some(&code))?;
+        }
+        let (actor, _) = crate::app::resident::filer(user.as_ref(), form.optional("_csrf")?)?;
         let text = form.required("text")?.to_string();
-        let name = form.text("name", 20)?.unwrap_or("居民").to_string();
+        let (author_kind, author_name) = match actor.person() {
+            Some(p) => (author_kind_of(p), p.name_with_role()),
+            None => (AuthorKind::Resident, form.text("name", 20)?.unwrap_or("居民").to_string()),
+        };
         let incoming = Incoming {
             building: Some(code.clone()),
             fallback_node: None,
-            author_kind: AuthorKind::Resident,
-            author_person_id: None,
-            author_name: name,
+            author_kind,
+            author_person_id: actor.person_id(),
+            author_name,
             text,
             origin: Origin::Web,
             external_id: None,
         };
-        super::post(&state, &Actor::Anonymous, incoming).await
+        let posted = super::post(&state, &actor, incoming).await?;
+        // The poster's phone remembers the case, to confirm and rate it later.
+        let remembered = match posted.case_id {
+            Some(id) if actor.person().is_none() => {
+                let case = crate::cases::store::case_by_id(&state.db, id).await?;
+                Some(crate::app::resident::remember(&state, &headers, id, &case.token))
+            }
+            _ => None,
+        };
+        Ok::<_, Error>(remembered)
     };
     match result.await {
-        Ok(_) => Redirect::to(&format!("/buildings/{code}/chat?sent=1")).into_response(),
+        Ok(cookie) => {
+            let back = Redirect::to(&format!("/buildings/{code}/chat?sent=1#latest"));
+            match cookie {
+                Some(c) => ([(axum::http::header::SET_COOKIE, c)], back).into_response(),
+                None => back.into_response(),
+            }
+        }
         Err(err) => crate::directory::routes::error_page(&err),
     }
+}
+
+/// Residents speak as residents; anyone holding another role as staff.
+fn author_kind_of(p: &crate::auth::PersonActor) -> AuthorKind {
+    if p.grants.iter().all(|g| g.role == Role::Resident) { AuthorKind::Resident } else { AuthorKind::Staff }
 }

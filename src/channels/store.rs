@@ -168,6 +168,17 @@ pub async fn of_building(db: &Db, building_id: i64, after_id: i64, limit: i64) -
     })?)
 }
 
+/// Ties a message to the case it became.
+pub async fn link_case(tx: &mut Tx, id: i64, case_id: i64, state: CaseState) -> Result<()> {
+    query("UPDATE channel_messages SET case_id = $1, case_state = $2 WHERE id = $3")
+        .bind(case_id)
+        .bind(state)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_case_state(db: &Db, id: i64, state: CaseState) -> Result<()> {
     query("UPDATE channel_messages SET case_state = $1 WHERE id = $2").bind(state).bind(id).execute(db).await?;
     Ok(())

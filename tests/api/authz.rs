@@ -76,7 +76,8 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
             | "/api/v1/status"
             | "/api/v1/openapi.json"
             | "/static/app.css"
-            | "/static/centre.js",
+            | "/static/centre.js"
+            | "/favicon.ico",
         ) => Public("service"),
         ("GET", "/" | "/buildings/{code}" | "/api/v1/buildings" | "/api/v1/directory") => {
             Public("the directory is public")
@@ -84,7 +85,10 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
         ("GET" | "POST", "/buildings/{code}/chat" | "/buildings/{code}/report") => Public("residents need no account"),
         ("GET", "/api/v1/channels/{code}/messages") => Public("a building's channel is its residents' group"),
         ("POST", "/api/v1/cases" | "/api/v1/attachments") => Public("residents report without an account"),
-        ("GET", "/follow" | "/follow/{id}") | ("POST", "/follow/{id}") => Public("guarded by the case's follow token"),
+        ("GET", "/follow" | "/follow/{id}") | ("POST", "/follow/{id}") => {
+            Public("guarded by the case's follow token or the reporter's session; others see masked progress")
+        }
+        ("GET", "/cases/{id}") => Public("a chat line's link: sends each reader to the view they may see"),
         ("GET", "/verify/{token}" | "/print/notice-board/{file}") => Public("printed at the door"),
         ("GET", "/attachments/{sha}" | "/attachments/{sha}/thumbnail") => {
             Public("content-addressed: knowing the SHA-256 is the capability")

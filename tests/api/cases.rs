@@ -13,6 +13,7 @@ crate::on_both_backends!(
     an_illegal_transition_is_409_with_the_allowed_moves,
     cases_stay_inside_their_scope,
     a_duplicate_is_flagged_merged_and_its_reporter_kept_informed,
+    duplicates_are_told_apart_by_unit_and_room,
     a_routing_rule_overrides_the_default,
     photos_are_checked_by_content_and_size,
     bad_reports_name_the_field,
@@ -238,19 +239,86 @@ async fn a_duplicate_is_flagged_merged_and_its_reporter_kept_informed(app: TestA
     let titles: Vec<&str> = notes.as_array().expect("list").iter().filter_map(|n| n["title"].as_str()).collect();
     assert!(titles.iter().any(|t| t.contains("已合并")), "{titles:?}");
     assert!(titles.iter().any(|t| t.contains("已处置")), "{titles:?}");
-    // The resident, as a reporter, may confirm the fix.
-    assert_eq!(act(&app, &resident, first_id, "close", json!({})).await.0, 200);
-    // Merging into a closed case is refused, naming the field.
+    // Another report of it arrives and waits as a likely duplicate …
     let (_, third) = app
         .post(
             "/api/v1/cases",
             Some(&resident),
-            &json!({"category": "water_drainage", "description": "还在漏", "building": B98}),
+            &json!({"category": "lighting", "description": "三单元灯还是不亮吗", "building": B98, "unit": 3}),
         )
         .await;
-    let (status, err) =
-        act(&app, &member, third["id"].as_i64().expect("id"), "merge", json!({"merge_into": first_id})).await;
-    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("merge_into")), "{err}");
+    let third_id = third["id"].as_i64().expect("id");
+    assert_eq!(third["likely_duplicate_of"], first_id, "{third}");
+    // … while the resident, as a reporter, confirms the fix of the first.
+    assert_eq!(act(&app, &resident, first_id, "close", json!({})).await.0, 200);
+    // The duplicate of a case closed meanwhile joins it and closes as
+    // merged; its reporter is told the case was already dealt with.
+    let (status, merged) = act(&app, &member, third_id, "merge", json!({"merge_into": first_id})).await;
+    assert_eq!((status, merged["status"].as_str()), (200, Some("merged")), "{merged}");
+    app.run_workers().await;
+    let (_, notes) = app.get_as("/api/v1/notifications", &resident).await;
+    assert!(
+        notes.as_array().expect("list").iter().any(|n| n["case_id"] == third_id
+            && n["title"].as_str().is_some_and(|t| t.contains(&format!("#{first_id}")) && t.contains("办结"))),
+        "{notes}"
+    );
+    let (_, first_now) = app.get_as(&format!("/api/v1/cases/{first_id}"), &member).await;
+    assert!(
+        first_now["events"].as_array().expect("events").iter().any(|e| e["data"]["merged_from"] == third_id),
+        "{first_now}"
+    );
+    // A rejected case, a merged one, the case itself or one out of sight are no targets: Chinese reasons.
+    let noise = json!({"category": "noise", "description": "楼上装修太吵", "building": B98});
+    app.post("/api/v1/cases", Some(&resident), &noise).await;
+    let (_, fourth) = app.post("/api/v1/cases", Some(&resident), &noise).await;
+    assert_eq!(fourth["status"], "reported", "{fourth}");
+    let fourth_id = fourth["id"].as_i64().expect("id");
+    let (_, elsewhere) = app
+        .post(
+            "/api/v1/cases",
+            None,
+            &json!({"category": "noise", "description": "广场舞太吵", "building": "32060201200501005"}),
+        )
+        .await;
+    let elsewhere_id = elsewhere["id"].as_i64().expect("id");
+    for (target, needle) in
+        [(third_id, "已被合并"), (fourth_id, "本身"), (999_999, "没有案件"), (elsewhere_id, "没有案件")]
+    {
+        let (status, err) = act(&app, &member, fourth_id, "merge", json!({"merge_into": target})).await;
+        assert_eq!((status, err["error"]["field"].as_str()), (400, Some("merge_into")), "{err}");
+        assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains(needle)), "{err}");
+    }
+}
+
+/// Three hazards in three units of one building are three cases; the same
+/// unit again is a likely duplicate; a report naming no unit may be any.
+async fn duplicates_are_told_apart_by_unit_and_room(app: TestApp) {
+    let member = app.login("weiwangge").await;
+    let report = |unit: Option<i64>, room: Option<&str>| {
+        let mut body = json!({"category": "fire_safety", "description": "楼道里有人飞线充电", "building": B98});
+        if let Some(u) = unit {
+            body["unit"] = json!(u);
+        }
+        if let Some(r) = room {
+            body["room"] = json!(r);
+        }
+        let (app, member) = (&app, &member);
+        async move {
+            let (status, case) = app.post("/api/v1/cases", Some(member), &body).await;
+            assert_eq!(status, 201, "{case}");
+            (case["id"].as_i64().expect("id"), case["likely_duplicate_of"].as_i64())
+        }
+    };
+    let (u3, d) = report(Some(3), Some("302")).await;
+    assert_eq!(d, None);
+    for unit in [2, 5] {
+        assert_eq!(report(Some(unit), None).await.1, None, "unit {unit} is another place");
+    }
+    assert_eq!(report(Some(3), Some("501")).await.1, None, "another room of unit 3 is another place");
+    let (_, d) = report(Some(3), Some("302")).await;
+    assert_eq!(d, Some(u3), "the same room again");
+    let (_, d) = report(None, None).await;
+    assert!(d.is_some(), "a report naming no unit may repeat any of them");
 }
 
 async fn a_routing_rule_overrides_the_default(app: TestApp) {
