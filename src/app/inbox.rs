@@ -304,3 +304,26 @@ async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i
         Err(e) => crate::directory::routes::error_page(&e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_primary_action_per_step() {
+        use Action as A;
+        let assignee = [A::Accept, A::SendBack, A::Resolve, A::Escalate, A::Comment];
+        assert_eq!(
+            primary_action(Status::Dispatched, &assignee, false),
+            Some(A::Resolve),
+            "resolving implies accepting"
+        );
+        assert_eq!(primary_action(Status::Dispatched, &[A::Accept, A::Comment], false), Some(A::Accept));
+        assert_eq!(primary_action(Status::Resolved, &[A::Close, A::Rework, A::Comment], false), Some(A::Close));
+        let member = [A::Register, A::Reject, A::Merge, A::Comment];
+        assert_eq!(primary_action(Status::Reported, &member, false), Some(A::Register));
+        assert_eq!(primary_action(Status::Reported, &member, true), Some(A::Merge), "a likely duplicate is merged");
+        assert_eq!(primary_action(Status::Closed, &[A::Reopen, A::Comment], false), None, "nothing asked of them");
+        assert_eq!(primary_action(Status::Dispatched, &[A::Comment], false), None, "watchers only comment");
+    }
+}

@@ -582,8 +582,10 @@ fn summary(case: &Case, category: &Category) -> String {
     format!("#{} {} · {}", case.id, category.name_zh, place)
 }
 
+/// A deadline as it stays true in a message read later: `12月3日 14:05`.
 fn deadline_text(ms: i64) -> String {
-    crate::time::to_cst(ms).format("%m月%d日 %H:%M").to_string()
+    let t = crate::time::to_cst(ms);
+    format!("{}月{}日 {}", chrono::Datelike::month(&t), chrono::Datelike::day(&t), t.format("%H:%M"))
 }
 
 async fn decide_route(

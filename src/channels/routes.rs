@@ -346,3 +346,40 @@ async fn chat_post(
 fn author_kind_of(p: &crate::auth::PersonActor) -> AuthorKind {
     if p.grants.iter().all(|g| g.role == Role::Resident) { AuthorKind::Resident } else { AuthorKind::Staff }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::workflow::Status;
+
+    fn message(id: i64, kind: AuthorKind, case_id: Option<i64>) -> MessageView {
+        MessageView {
+            id,
+            author_kind: kind,
+            author_name: String::new(),
+            text: format!("m{id}"),
+            source: Origin::Web,
+            case_id,
+            case_state: None,
+            created_at: String::new(),
+            when: String::new(),
+        }
+    }
+
+    #[test]
+    fn progress_lines_go_under_the_message_of_their_case() {
+        let messages = vec![
+            message(1, AuthorKind::Resident, Some(10)),
+            message(2, AuthorKind::Resident, None),
+            message(3, AuthorKind::System, Some(10)),
+            message(4, AuthorKind::System, Some(99)),
+            message(5, AuthorKind::System, Some(10)),
+        ];
+        let threads = threads(messages, &[(10, Status::Resolved)]);
+        let shape: Vec<(i64, Vec<i64>)> =
+            threads.iter().map(|t| (t.message.id, t.progress.iter().map(|p| p.id).collect())).collect();
+        assert_eq!(shape, vec![(1, vec![3, 5]), (2, vec![]), (4, vec![])], "an orphan line stands alone");
+        assert!(threads[0].case.as_ref().is_some_and(CaseLine::to_verify));
+        assert!(threads[2].case.is_none(), "linli's own lines carry no case badge");
+    }
+}

@@ -14,6 +14,7 @@ mod crash;
 mod directory;
 mod durability;
 mod fuzz;
+mod hearing;
 mod lifecycle;
 mod open311;
 mod openapi;

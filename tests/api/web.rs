@@ -9,11 +9,11 @@ use crate::cases::{B98, report_light_at_98};
 use crate::helpers::{Backend, TestApp};
 
 /// A browser-like client that keeps cookies and does not follow redirects.
-fn browser() -> reqwest::Client {
+pub fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
-async fn sign_in(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
+pub async fn sign_in(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
     let resp = client
         .post(app.url("/login"))
         .form(&[("username", username), ("password", linli::demo::DEMO_PASSWORD), ("next", "/app/cases")])
