@@ -67,6 +67,7 @@ pub struct Texts {
     pub submit: &'static str,
     pub urgent: &'static str,
     pub done: &'static str,
+    pub nav_account: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -107,6 +108,7 @@ pub static ZH: Texts = Texts {
     submit: "提交",
     urgent: "紧急",
     done: "已完成",
+    nav_account: "我的账户",
 };
 
 pub static EN: Texts = Texts {
@@ -147,6 +149,7 @@ pub static EN: Texts = Texts {
     submit: "Submit",
     urgent: "Urgent",
     done: "Done",
+    nav_account: "My account",
 };
 
 impl Texts {

@@ -18,6 +18,7 @@ mod lifecycle;
 mod open311;
 mod openapi;
 mod outbound;
+mod publicity;
 mod schema;
 mod schemathesis;
 mod search;
