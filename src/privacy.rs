@@ -70,6 +70,49 @@ impl Serialize for Phone {
     }
 }
 
+/// A phone as a public view shows it: in full when its owner agreed to
+/// publish it (a grid worker's work phone, see `people::publicity`), masked
+/// otherwise. It has no `Display`: templates say which form they print
+/// ([`ShownPhone::shown`], [`ShownPhone::tel`]), and `Debug` always masks,
+/// so a log line never carries the number even when it is published.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShownPhone {
+    phone: Phone,
+    published: bool,
+}
+
+impl ShownPhone {
+    pub fn new(phone: Phone, published: bool) -> ShownPhone {
+        ShownPhone { phone, published }
+    }
+
+    pub fn is_published(&self) -> bool {
+        self.published
+    }
+
+    /// What a public view prints: the full number if published, else masked.
+    pub fn shown(&self) -> String {
+        if self.published { self.phone.reveal().to_string() } else { self.phone.masked() }
+    }
+
+    /// The number for a `tel:` link: only when published.
+    pub fn tel(&self) -> Option<&str> {
+        self.published.then(|| self.phone.reveal())
+    }
+}
+
+impl fmt::Debug for ShownPhone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ShownPhone({}, published: {})", self.phone.masked(), self.published)
+    }
+}
+
+impl Serialize for ShownPhone {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.shown())
+    }
+}
+
 /// Masks the middle of a phone number: `13812341234` → `138****1234`,
 /// `0513-85551234` → `0513-****1234`. Short values are masked whole.
 pub fn mask_phone(phone: &str) -> String {
@@ -173,6 +216,21 @@ mod tests {
         assert_eq!(phone.to_string(), "138****1234");
         assert_eq!(format!("{phone:?}"), "Phone(138****1234)");
         assert_eq!(serde_json::to_string(&phone).expect("json"), "\"138****1234\"");
+    }
+
+    #[test]
+    fn shown_phones_are_full_only_when_published() {
+        let phone = Phone::parse("13812341234").expect("valid mobile");
+        let hidden = ShownPhone::new(phone.clone(), false);
+        assert_eq!(hidden.shown(), "138****1234");
+        assert_eq!(hidden.tel(), None);
+        assert_eq!(serde_json::to_string(&hidden).expect("json"), "\"138****1234\"");
+        let published = ShownPhone::new(phone, true);
+        assert_eq!(published.shown(), "13812341234");
+        assert_eq!(published.tel(), Some("13812341234"));
+        assert_eq!(serde_json::to_string(&published).expect("json"), "\"13812341234\"");
+        // Logs never carry it.
+        assert_eq!(format!("{published:?}"), "ShownPhone(138****1234, published: true)");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Signing in and out, changing one's password, switching language.
+//! Signing in and out, one's account (whether one's work phone is
+//! published), changing one's password, switching language.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -8,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{Chrome, checked_form, render, require_user};
 use crate::db::query;
+use crate::people::publicity;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -18,6 +20,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::get("/login", login_page),
         Endpoint::post("/login", login),
         Endpoint::post("/logout", logout),
+        Endpoint::get("/account", account_page),
+        Endpoint::post("/account/phone-publicity", set_own_publicity),
         Endpoint::get("/account/password", password_page),
         Endpoint::post("/account/password", change_password),
         Endpoint::get("/lang/{code}", switch_language),
@@ -86,6 +90,120 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         }
     }
     ([(header::SET_COOKIE, session::set_cookie(&state, SESSION_COOKIE, "", 0))], Redirect::to("/")).into_response()
+}
+
+/// One line of a person's publicity history, ready to print.
+struct HistoryLine {
+    when: String,
+    by: String,
+    published: bool,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "app/account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    name: String,
+    /// The phone on record, masked (the owner knows it).
+    phone: String,
+    eligible: bool,
+    published: bool,
+    /// Where a published phone shows, for the roles this person holds.
+    shown_on: &'static str,
+    provenance: String,
+    /// Newest first.
+    history: Vec<HistoryLine>,
+    message: Option<String>,
+}
+
+async fn account_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &crate::web::session::WebUser,
+    message: Option<String>,
+) -> crate::error::Result<AccountPage> {
+    let me = user.person.person_id;
+    let subject = publicity::subject(&state.db, me).await?;
+    let phone: Option<String> = query("SELECT phone FROM people WHERE id = $1").bind(me).scalar(&state.db).await?;
+    let history = publicity::history(&state.db, me).await?;
+    let now = state.clock.now_ms();
+    let latest = publicity::current(&history);
+    Ok(AccountPage {
+        chrome: Chrome::new(headers, Some(user), "/account"),
+        name: subject.name.clone(),
+        phone: phone.as_deref().map(crate::privacy::mask_phone).unwrap_or_default(),
+        eligible: subject.eligible(),
+        shown_on: if subject.roles.iter().any(|(r, _)| publicity::on_by_default(*r)) {
+            "公示栏、楼栋页面和工作证核验页"
+        } else {
+            "工作证核验页"
+        },
+        published: subject.eligible() && latest.is_some_and(|e| e.published),
+        provenance: publicity::provenance(latest, now),
+        history: history
+            .iter()
+            .rev()
+            .map(|e| HistoryLine {
+                when: crate::time::human(e.recorded_at, now),
+                by: e.recorded_by_label.clone(),
+                published: e.published,
+                note: e.note.clone().unwrap_or_default(),
+            })
+            .collect(),
+        message,
+    })
+}
+
+/// The signed-in person's account: whether their work phone is published,
+/// with the record of who set it when, and a link to change the password.
+async fn account_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let user = match require_user(&state, &headers, "/account").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match account_view(&state, &headers, &user, None).await {
+        Ok(page) => render(page),
+        Err(e) => crate::directory::routes::error_page(&e),
+    }
+}
+
+/// A person publishes or withdraws their own work phone.
+async fn set_own_publicity(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let user = match require_user(&state, &headers, "/account").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let result = async {
+        let form = checked_form(&user, &body)?;
+        let published = match form.optional("published").ok().flatten() {
+            Some("1" | "true") => true,
+            Some("0" | "false") => false,
+            _ => return Err(crate::error::Error::invalid("published", "应为 1（公开）或 0（撤回）")),
+        };
+        let subject = publicity::subject(&state.db, user.person.person_id).await?;
+        if let Err(refusal) = publicity::check_change(&subject.role_list(), published) {
+            return Err(crate::error::Error::invalid("published", refusal.zh()));
+        }
+        let by = publicity::Recorder::person(&user.person);
+        publicity::set(&state.db, &subject, published, &by, Some("本人在“我的账户”页面设置"), state.clock.now_ms())
+            .await?;
+        Ok(())
+    };
+    match result.await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(crate::error::Error::Invalid { field, reason }) => {
+            match account_view(&state, &headers, &user, Some(format!("{field}：{reason}"))).await {
+                Ok(page) => {
+                    let mut response = render(page);
+                    *response.status_mut() = StatusCode::BAD_REQUEST;
+                    response
+                }
+                Err(e) => crate::directory::routes::error_page(&e),
+            }
+        }
+        Err(e) => crate::directory::routes::error_page(&e),
+    }
 }
 
 #[derive(Template)]

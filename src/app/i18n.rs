@@ -71,6 +71,7 @@ pub struct Texts {
     pub more_actions: &'static str,
     pub notices: &'static str,
     pub likely_duplicate: &'static str,
+    pub nav_account: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -115,6 +116,7 @@ pub static ZH: Texts = Texts {
     more_actions: "更多操作",
     notices: "新通知",
     likely_duplicate: "可能与此工单重复：",
+    nav_account: "我的账户",
 };
 
 pub static EN: Texts = Texts {
@@ -159,6 +161,7 @@ pub static EN: Texts = Texts {
     more_actions: "More actions",
     notices: "New notices",
     likely_duplicate: "May repeat case",
+    nav_account: "My account",
 };
 
 impl Texts {

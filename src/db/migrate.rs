@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "web"),
     migration!(5, "trust"),
     migration!(6, "scale"),
+    migration!(7, "publicity"),
 ];
 
 /// Serialises concurrent `migrate` runs of several app servers on one PostgreSQL.

@@ -12,6 +12,7 @@ use crate::org::store::{self as org, NewBuilding, NewNode, NewOrganisation, NewP
 use crate::org::{Level, OrganisationKind, PlaceKind};
 use crate::people::Role;
 use crate::people::accounts;
+use crate::people::publicity::Recorder;
 use crate::people::store::{self as people, NewPerson, NewRole};
 use crate::privacy::Phone;
 use crate::taxonomy::DepartmentKind;
@@ -125,8 +126,10 @@ impl Demo {
         people::insert_person(&mut self.tx, &person).await
     }
 
+    /// Gives a role; a grid role's default consent to publish the work
+    /// phone is recorded as the demo loader's.
     async fn role(&mut self, role: NewRole) -> Result<i64> {
-        people::assign_role(&mut self.tx, &role).await
+        people::assign_role(&mut self.tx, &role.assigned_by(Recorder::demo())).await
     }
 
     async fn account(&mut self, person_id: i64, username: &str) -> Result<()> {

@@ -135,7 +135,7 @@ impl BuildingContext {
             Handler::GridHead => self.grid_head().map(|p| Party {
                 handler,
                 name: p.name.clone(),
-                phone: p.phone.as_ref().map(|ph| ph.masked()),
+                phone: p.phone.as_ref().map(crate::privacy::ShownPhone::shown),
                 person_id: Some(p.id),
                 organisation_id: None,
             }),
@@ -164,7 +164,8 @@ pub struct Office {
 pub struct Party {
     pub handler: Handler,
     pub name: String,
-    /// Organisations' public service lines in full; a person's phone masked.
+    /// Organisations' public service lines in full; a person's phone in
+    /// full only if they agreed to publish it, masked otherwise.
     pub phone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub person_id: Option<i64>,

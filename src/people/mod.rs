@@ -4,12 +4,13 @@
 
 pub mod accounts;
 pub mod privacy;
+pub mod publicity;
 pub mod routes;
 pub mod store;
 
 use serde::Serialize;
 
-use crate::privacy::Phone;
+use crate::privacy::ShownPhone;
 
 crate::text_enum! {
     /// What someone does in the grid (DOMAIN.md, "People and roles").
@@ -64,12 +65,16 @@ pub enum ScopeRule {
     Organisation(crate::org::OrganisationKind),
 }
 
-/// A person as the public may see them in a role: the phone masks itself.
+/// A person as the public may see them in a role: the phone in full only
+/// when they agreed to publish it and the role allows it
+/// ([`publicity::shows_in_full`]), masked otherwise.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicRole {
     pub id: i64,
     pub name: String,
-    pub phone: Option<Phone>,
+    pub phone: Option<ShownPhone>,
+    /// Whether `phone` is the full, callable number.
+    pub phone_published: bool,
     pub role: Role,
     pub title: Option<String>,
     pub duties: String,

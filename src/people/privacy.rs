@@ -114,6 +114,7 @@ pub async fn export(db: &Db, person_id: i64) -> Result<Value> {
             .bind(person_id)
             .fetch_all(db)
             .await?;
+    let publicity = super::publicity::history(db, person_id).await?;
     let accesses: Vec<(String, String, String, i64)> =
         query("SELECT actor_label, what, purpose, at FROM access_log WHERE subject_person_id = $1 ORDER BY id")
             .bind(person_id)
@@ -126,6 +127,7 @@ pub async fn export(db: &Db, person_id: i64) -> Result<Value> {
         "roles": roles.iter().map(|(role, node, title, duties, active)| json!({"role": role, "node": node, "title": title, "duties": duties, "active": active})).collect::<Vec<_>>(),
         "account": account.map(|(u, at)| json!({"username": u, "created_at": t(at)})),
         "reports": reports.iter().map(|(id, cat, desc, at)| json!({"case_id": id, "category": cat, "description": desc, "created_at": t(*at)})).collect::<Vec<_>>(),
+        "phone_publicity": publicity.iter().map(|e| json!({"published": e.published, "recorded_by": e.recorded_by_label, "recorded_at": t(e.recorded_at), "note": e.note})).collect::<Vec<_>>(),
         "channel_messages": messages.iter().map(|(id, text, at)| json!({"id": id, "text": text, "created_at": t(*at)})).collect::<Vec<_>>(),
         "accesses_to_this_data": accesses.iter().map(|(who, what, why, at)| json!({"by": who, "what": what, "purpose": why, "at": t(*at)})).collect::<Vec<_>>(),
     }))
@@ -177,6 +179,15 @@ pub async fn erase(db: &Db, person_id: i64, now: i64) -> Result<()> {
         .bind(person_id)
         .execute(&mut tx)
         .await?;
+    // Their consent history stays (it records why a number was public), but
+    // their name goes from the rows they recorded for others.
+    query(
+        "UPDATE phone_publicity SET recorded_by_label = $1 WHERE recorded_by_person_id = $2 AND recorded_by_label <> $1",
+    )
+    .bind(ERASED)
+    .bind(person_id)
+    .execute(&mut tx)
+    .await?;
     query("DELETE FROM notifications WHERE person_id = $1").bind(person_id).execute(&mut tx).await?;
     tx.commit().await?;
     Ok(())

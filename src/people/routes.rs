@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::Role;
 use super::privacy::{self, Contact};
+use super::{Role, publicity};
 use crate::auth::Actor;
 use crate::cases::policy;
 use crate::db::query;
@@ -24,7 +24,57 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::get("/api/v1/api-clients", list_clients),
         Endpoint::post("/api/v1/api-clients", create_client),
         Endpoint::delete("/api/v1/api-clients/{id}", revoke_client),
+        Endpoint::get("/api/v1/people/{id}/phone-publicity", phone_publicity),
+        Endpoint::post("/api/v1/people/{id}/phone-publicity", set_phone_publicity),
     ]
+}
+
+/// The person, once the actor may read and change their consent: the
+/// person themselves, or a manager of an area they work in.
+async fn publicity_subject(state: &AppState, actor: &Actor, id: i64) -> Result<publicity::Subject> {
+    let who = actor.require_person()?;
+    let subject = publicity::subject(&state.db, id).await?;
+    if !subject.may_be_set_by(who) {
+        return Err(Error::Forbidden(
+            "only the person and the community staff of their area manage whether their phone is published".into(),
+        ));
+    }
+    Ok(subject)
+}
+
+/// Whether a person's work phone is published, with the whole history.
+async fn phone_publicity(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<Json<publicity::Publicity>> {
+    let subject = publicity_subject(&state, &actor, id).await?;
+    let history = publicity::history(&state.db, id).await?;
+    Ok(Json(publicity::Publicity::new(&subject, history, None)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetPublicity {
+    published: bool,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Publishes or withdraws a person's work phone; a change appends a row and
+/// takes effect on the next page, directory or PDF.
+async fn set_phone_publicity(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<SetPublicity>,
+) -> Result<Json<publicity::Publicity>> {
+    let subject = publicity_subject(&state, &actor, id).await?;
+    let by = publicity::Recorder::person(actor.require_person()?);
+    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let changed = publicity::set(&state.db, &subject, body.published, &by, note, state.clock.now_ms()).await?;
+    let history = publicity::history(&state.db, id).await?;
+    Ok(Json(publicity::Publicity::new(&subject, history, Some(changed))))
 }
 
 /// Who reported a case, in full, to call them back: the unit handling it

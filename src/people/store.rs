@@ -4,8 +4,10 @@ use super::{PublicRole, Role, ScopeRule};
 use crate::db::{Tx, query, query_dyn};
 use crate::error::{Error, Result};
 use crate::org::store::placeholders;
-use crate::privacy::Phone;
+use crate::privacy::{Phone, ShownPhone};
 use crate::time::now_ms;
+
+use super::publicity::{self, Recorder};
 
 #[derive(Debug, Clone, Default)]
 pub struct NewPerson {
@@ -43,6 +45,9 @@ pub struct NewRole {
     pub title: Option<String>,
     pub duties: String,
     pub publicised: bool,
+    /// Who gives the role: recorded as the source of a default consent to
+    /// publish the work phone ([`publicity::record_default`]).
+    pub assigned_by: Recorder,
 }
 
 impl NewRole {
@@ -55,6 +60,7 @@ impl NewRole {
             title: None,
             duties: String::new(),
             publicised: true,
+            assigned_by: Recorder::system(),
         }
     }
 
@@ -71,9 +77,16 @@ impl NewRole {
         self.title = Some(title.to_string());
         self
     }
+
+    pub fn assigned_by(mut self, by: Recorder) -> NewRole {
+        self.assigned_by = by;
+        self
+    }
 }
 
-/// Stores a role after checking its scope fits the role.
+/// Stores a role after checking its scope fits the role. A grid role
+/// publishes the work phone by default; that default is recorded as given
+/// by `r.assigned_by`, unless the person has a choice on record already.
 pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
     match r.role.scope_rule() {
         ScopeRule::Node(levels) => {
@@ -107,7 +120,8 @@ pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
             }
         }
     }
-    Ok(query(
+    let now = now_ms();
+    let id = query(
         "INSERT INTO role_assignments (person_id, role, node_id, organisation_id, title, duties, publicised, active, started_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) RETURNING id",
     )
@@ -118,9 +132,11 @@ pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
     .bind(r.title.as_ref())
     .bind(&r.duties)
     .bind(r.publicised)
-    .bind(now_ms())
-    .scalar(tx)
-    .await?)
+    .bind(now)
+    .scalar(&mut *tx)
+    .await?;
+    publicity::record_default(tx, r.person_id, r.role, &r.assigned_by, now).await?;
+    Ok(id)
 }
 
 crate::db_row! {
@@ -133,15 +149,18 @@ crate::db_row! {
         duties: String,
         node_id: Option<i64>,
         organisation_id: Option<i64>,
+        phone_consent: Option<bool>,
     }
 }
 
 impl From<PublicRoleRow> for PublicRole {
     fn from(r: PublicRoleRow) -> Self {
+        let published = r.phone.is_some() && publicity::shows_in_full(r.role, r.phone_consent);
         PublicRole {
             id: r.id,
             name: r.name,
-            phone: r.phone.map(Phone::from_stored),
+            phone: r.phone.map(|p| ShownPhone::new(Phone::from_stored(p), published)),
+            phone_published: published,
             role: r.role,
             title: r.title,
             duties: r.duties,
@@ -151,7 +170,8 @@ impl From<PublicRoleRow> for PublicRole {
     }
 }
 
-/// Active, publicised holders of `roles` at any of `node_ids`, oldest first.
+/// Active, publicised holders of `roles` at any of `node_ids`, oldest first,
+/// each with their phone published or masked as their latest consent says.
 pub async fn publicised_at<'a>(
     db: impl Into<crate::db::On<'a>>,
     node_ids: &[i64],
@@ -161,11 +181,13 @@ pub async fn publicised_at<'a>(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT p.id, p.name, p.phone, r.role, r.title, r.duties, r.node_id, r.organisation_id
-         FROM role_assignments r JOIN people p ON p.id = r.person_id
+        "SELECT p.id, p.name, p.phone, r.role, r.title, r.duties, r.node_id, r.organisation_id,
+                pp.published AS phone_consent
+         FROM role_assignments r JOIN people p ON p.id = r.person_id {}
          WHERE r.active AND r.publicised AND p.erased_at IS NULL
            AND r.node_id IN ({}) AND r.role IN ({})
          ORDER BY r.started_at, r.id",
+        publicity::JOIN_LATEST,
         placeholders(1, node_ids.len()),
         placeholders(node_ids.len() + 1, roles.len()),
     );

@@ -95,7 +95,7 @@ pub fn notice_board(font: &CjkFont, d: &Directory, report_url: &str) -> Result<V
         *y += 4.0;
     };
     let person = |p: &crate::people::PublicRole| {
-        let phone = p.phone.as_ref().map(|ph| format!("  {}", ph.masked())).unwrap_or_default();
+        let phone = p.phone.as_ref().map(|ph| format!("  {}", ph.shown())).unwrap_or_default();
         format!("{}{phone}", p.name)
     };
     section(&mut page, &mut y, "网格长", d.grid_head.iter().map(person).collect());
@@ -136,6 +136,12 @@ pub fn notice_board(font: &CjkFont, d: &Directory, report_url: &str) -> Result<V
     centred(&mut page, font, (w - qr - 15.0, qr), 98.0, 12.0, RED, "扫码反映问题");
     centred(&mut page, font, (w - qr - 15.0, qr), 104.0, 9.0, GREY, "楼道灯、漏水、堆物……");
     page.text(15.0, 280.0, 9.0, GREY, "有事找网格，紧急情况请拨 110 / 119 / 120。");
-    page.text(15.0, 285.0, 9.0, GREY, "个人电话已部分隐藏，可扫码反映问题，或拨打物业、居委会电话。");
+    page.text(
+        15.0,
+        285.0,
+        9.0,
+        GREY,
+        "网格员电话经本人同意公开，其余个人电话已部分隐藏；也可扫码反映问题，或拨打物业、居委会电话。",
+    );
     pdf::render(font, &format!("{} 网格公示栏", d.building.name), &[page])
 }

@@ -9,9 +9,9 @@ use axum::response::{Html, IntoResponse, Response};
 use super::cards::{self, WorkCard};
 use super::{font, verify};
 use crate::auth::Actor;
-use crate::db::query;
+use crate::db::query_dyn;
 use crate::error::{Error, Result};
-use crate::people::Role;
+use crate::people::{Role, publicity};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -28,15 +28,44 @@ fn strip_pdf<'a>(file: &'a str, what: &'static str) -> Result<&'a str> {
     file.strip_suffix(".pdf").ok_or_else(|| Error::not_found(what, file.to_string()))
 }
 
-fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+/// A PDF shown in the browser, saved under a name people recognise
+/// (`越江新村98栋-公示栏.pdf`), with an ASCII name for old clients.
+fn pdf_response(bytes: Vec<u8>, ascii_fallback: &str, display: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}.pdf\"")),
+            (header::CONTENT_DISPOSITION, content_disposition(ascii_fallback, display)),
         ],
         bytes,
     )
         .into_response()
+}
+
+/// `inline; filename="ascii.pdf"; filename*=UTF-8''%E8%B6%8A…` (RFC 6266,
+/// with RFC 8187/5987 encoding). Both names are cleaned of anything a file
+/// system or the header itself would trip on; an empty display name falls
+/// back to the ASCII one.
+pub fn content_disposition(ascii_fallback: &str, display: &str) -> String {
+    let ascii: String = ascii_fallback
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+        .collect();
+    let cleaned: String = display
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+        .take(80)
+        .collect();
+    let display = if cleaned.trim().trim_end_matches(".pdf").trim().is_empty() { ascii.clone() } else { cleaned };
+    let mut encoded = String::with_capacity(display.len() * 3);
+    for b in display.bytes() {
+        // RFC 8187 attr-char: ALPHA / DIGIT / "!#$&+-.^_`|~"
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 fn unavailable(e: font::FontError) -> Error {
@@ -53,6 +82,7 @@ crate::db_row! {
         title: Option<String>,
         duties: String,
         node_path: String,
+        phone_consent: Option<bool>,
     }
 }
 
@@ -60,7 +90,8 @@ crate::db_row! {
 const CARD_ROLES: &[Role] = &[Role::GridHead, Role::MicroGridMember, Role::CommunityStaff, Role::PartyMember];
 
 /// The card of a grid worker. Printed by community staff (or the person):
-/// it shows the full phone number, which is the worker's own contact.
+/// it shows the worker's full work phone if they agreed to publish it, and
+/// otherwise the community office's number.
 async fn work_card(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -70,11 +101,14 @@ async fn work_card(
     let person_id: i64 =
         strip_pdf(&file, "work card")?.parse().map_err(|_| Error::not_found("person", file.clone()))?;
     let who = actor.require_person()?;
-    let rows: Vec<CardRow> = query(
-        "SELECT r.id AS assignment_id, p.id AS person_id, p.name, p.phone, r.role, r.title, r.duties, n.path AS node_path
-         FROM role_assignments r JOIN people p ON p.id = r.person_id JOIN org_nodes n ON n.id = r.node_id
-         WHERE p.id = $1 AND r.active AND p.erased_at IS NULL",
-    )
+    let rows: Vec<CardRow> = query_dyn(format!(
+        "SELECT r.id AS assignment_id, p.id AS person_id, p.name, p.phone, r.role, r.title, r.duties,
+                    n.path AS node_path, pp.published AS phone_consent
+             FROM role_assignments r JOIN people p ON p.id = r.person_id JOIN org_nodes n ON n.id = r.node_id
+             {}
+             WHERE p.id = $1 AND r.active AND p.erased_at IS NULL",
+        publicity::JOIN_LATEST
+    ))
     .bind(person_id)
     .fetch_all(&state.db)
     .await?;
@@ -87,16 +121,19 @@ async fn work_card(
     }
     let nodes = crate::org::store::nodes_on_path(&state.db, &row.node_path).await?;
     let area = area_of(&nodes);
-    let issuer = nodes
-        .iter()
-        .find(|n| n.level == crate::org::Level::Community)
-        .map_or_else(|| "邻里".to_string(), |c| format!("{}居民委员会", c.name));
+    let community = nodes.iter().find(|n| n.level == crate::org::Level::Community);
+    let issuer = community.map_or_else(|| "邻里".to_string(), |c| format!("{}居民委员会", c.name));
+    let phone = if publicity::shows_in_full(row.role, row.phone_consent) {
+        row.phone.clone()
+    } else {
+        community.and_then(|c| c.office_phone.as_ref()).map(|o| format!("{o}（居委会）"))
+    };
     let secret = verify::secret(&state.db, state.clock.now_ms()).await?;
     let card = WorkCard {
         name: row.name.clone(),
         role: row.title.clone().unwrap_or_else(|| row.role.name_zh().to_string()),
         area,
-        phone: row.phone.clone(),
+        phone,
         duties: row.duties.clone(),
         issuer,
         verify_url: format!(
@@ -110,7 +147,7 @@ async fn work_card(
         .await
         .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?
         .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
-    Ok(pdf_response(bytes, "work-card"))
+    Ok(pdf_response(bytes, &format!("work-card-{person_id}.pdf"), &format!("{}-工作证.pdf", row.name)))
 }
 
 /// A building's entrance board: public, as what it shows is posted at the door.
@@ -118,12 +155,13 @@ async fn notice_board(State(state): State<AppState>, headers: HeaderMap, Path(fi
     let code = strip_pdf(&file, "notice board")?.to_string();
     let d = crate::directory::Directory::load(&state.db, &code, None).await?;
     let url = format!("{}/buildings/{code}/report", crate::web::base_url(&state, &headers));
+    let display = format!("{}-公示栏.pdf", d.building.name);
     let font = font::font().map_err(unavailable)?;
     let bytes = tokio::task::spawn_blocking(move || cards::notice_board(font, &d, &url))
         .await
         .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?
         .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
-    Ok(pdf_response(bytes, "notice-board"))
+    Ok(pdf_response(bytes, &format!("notice-board-{code}.pdf"), &display))
 }
 
 #[derive(Template)]
@@ -134,16 +172,36 @@ struct VerifyPage {
     role: String,
     area: String,
     reason: String,
+    /// The worker's work phone, when the card is valid and they agreed to publish it.
+    phone: Option<String>,
+    /// The community office (居委会) that issued the card: name and phone.
+    office: Option<(String, Option<String>)>,
+}
+
+impl VerifyPage {
+    fn refused(reason: &str) -> VerifyPage {
+        VerifyPage {
+            valid: false,
+            name: String::new(),
+            role: String::new(),
+            area: String::new(),
+            reason: reason.into(),
+            phone: None,
+            office: None,
+        }
+    }
 }
 
 crate::db_row! {
     struct VerifyRow {
         name: String,
+        phone: Option<String>,
         role: Role,
         title: Option<String>,
         active: bool,
         erased_at: Option<i64>,
         node_path: String,
+        phone_consent: Option<bool>,
     }
 }
 
@@ -152,39 +210,38 @@ async fn verify_page(State(state): State<AppState>, Path(token): Path<String>, _
     let page = async {
         let secret = verify::secret(&state.db, state.clock.now_ms()).await?;
         let Some(id) = verify::check(&secret, &token) else {
-            return Ok(VerifyPage {
-                valid: false,
-                name: String::new(),
-                role: String::new(),
-                area: String::new(),
-                reason: "二维码无效：不是本平台签发的工作证".into(),
-            });
+            return Ok(VerifyPage::refused("二维码无效：不是本平台签发的工作证"));
         };
-        let row: Option<VerifyRow> = query(
-            "SELECT p.name, r.role, r.title, r.active, p.erased_at, n.path AS node_path
-             FROM role_assignments r JOIN people p ON p.id = r.person_id JOIN org_nodes n ON n.id = r.node_id WHERE r.id = $1",
-        )
+        let row: Option<VerifyRow> = query_dyn(format!(
+            "SELECT p.name, p.phone, r.role, r.title, r.active, p.erased_at, n.path AS node_path,
+                    pp.published AS phone_consent
+             FROM role_assignments r JOIN people p ON p.id = r.person_id JOIN org_nodes n ON n.id = r.node_id
+             {}
+             WHERE r.id = $1",
+            publicity::JOIN_LATEST
+        ))
         .bind(id)
         .fetch_optional(&state.db)
         .await?;
         let Some(row) = row else {
-            return Ok(VerifyPage {
-                valid: false,
-                name: String::new(),
-                role: String::new(),
-                area: String::new(),
-                reason: "查无此证".into(),
-            });
+            return Ok(VerifyPage::refused("查无此证"));
         };
         let nodes = crate::org::store::nodes_on_path(&state.db, &row.node_path).await?;
         let area = area_of(&nodes);
+        let office = nodes
+            .iter()
+            .find(|n| n.level == crate::org::Level::Community)
+            .map(|c| (format!("{}居委会", c.name), c.office_phone.clone()));
         let valid = row.active && row.erased_at.is_none();
+        let phone = row.phone.filter(|_| valid && publicity::shows_in_full(row.role, row.phone_consent));
         Ok::<_, Error>(VerifyPage {
             valid,
             name: if row.erased_at.is_some() { "—".into() } else { row.name },
             role: row.title.unwrap_or_else(|| row.role.name_zh().to_string()),
             area,
             reason: if valid { String::new() } else { "此人已不在岗，工作证已失效".into() },
+            phone,
+            office,
         })
     };
     match page.await.and_then(|p| p.render().map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))) {
@@ -201,4 +258,23 @@ fn area_of(nodes: &[crate::org::OrgNode]) -> String {
         .map(|n| n.name.as_str())
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn file_names_people_recognise() {
+        assert_eq!(
+            content_disposition("notice-board-32060201100301098.pdf", "越江新村98栋-公示栏.pdf"),
+            "inline; filename=\"notice-board-32060201100301098.pdf\"; \
+             filename*=UTF-8''%E8%B6%8A%E6%B1%9F%E6%96%B0%E6%9D%9198%E6%A0%8B-%E5%85%AC%E7%A4%BA%E6%A0%8F.pdf"
+        );
+        // Spaces, quotes and slashes cannot break the header or the file name.
+        let h = content_disposition("work card \"7\".pdf", "a/b \"c\"\r\n.pdf");
+        assert_eq!(h, "inline; filename=\"work-card--7-.pdf\"; filename*=UTF-8''ab%20c.pdf");
+        // Nothing left of the display name: the ASCII one stands in.
+        assert_eq!(content_disposition("x.pdf", "///.pdf"), "inline; filename=\"x.pdf\"; filename*=UTF-8''x.pdf");
+    }
 }

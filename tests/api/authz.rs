@@ -101,8 +101,8 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
             Public("Open311: public reads, writes need the client's api_key")
         }
         ("GET" | "POST", "/connect/wecom/callback") => Public("WeCom: signed by WeCom"),
-        ("GET", "/api/v1/me" | "/api/v1/notifications" | "/account/password" | "/app" | "/app/cases")
-        | ("POST", "/api/v1/notifications/{id}/read" | "/account/password")
+        ("GET", "/api/v1/me" | "/api/v1/notifications" | "/account" | "/account/password" | "/app" | "/app/cases")
+        | ("POST", "/api/v1/notifications/{id}/read" | "/account/password" | "/account/phone-publicity")
         | ("DELETE", "/api/v1/auth/token") => Own,
         ("GET", "/api/v1/cases") => Own,
         ("GET", "/api/v1/cases/{id}" | "/api/v1/cases/{id}/events" | "/app/cases/{id}")
@@ -125,6 +125,7 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
             | "/api/v1/wecom/bindings"
             | "/app/admin/routing"
             | "/app/admin/people"
+            | "/app/admin/people/phone-publicity"
             | "/app/admin/roles/end",
         )
         | ("DELETE", "/api/v1/routing-rules/{id}" | "/api/v1/robots/{id}") => Scoped { home: MANAGE_A, away: MANAGE_B },
@@ -137,6 +138,10 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
             away: &[Head, Head1, Staff, StaffYl, Centre, Admin],
         },
         ("GET", "/print/work-card/{file}") => Scoped { home: &[Mgm, Staff, Admin], away: &[StaffYl, Admin] },
+        // The micro-grid member of 98栋 herself, and the managers of her area.
+        ("GET" | "POST", "/api/v1/people/{id}/phone-publicity") => {
+            Scoped { home: &[Mgm, Staff, Centre, Admin], away: MANAGE_B }
+        }
         ("GET" | "POST", "/api/v1/api-clients")
         | ("GET", "/api/v1/access-log")
         | ("DELETE", "/api/v1/api-clients/{id}") => Scoped { home: &[Admin], away: &[Admin] },
@@ -376,6 +381,15 @@ async fn request(fx: &Fixture, who: Who, method: &str, path: &str, home: bool) -
             (path.into(), None, Some(vec![("assignment".into(), id.to_string())]))
         }
         ("GET", "/print/work-card/{file}") => (format!("/print/work-card/{member}.pdf"), None, None),
+        ("GET", "/api/v1/people/{id}/phone-publicity") => {
+            (format!("/api/v1/people/{member}/phone-publicity"), None, None)
+        }
+        ("POST", "/api/v1/people/{id}/phone-publicity") => {
+            (format!("/api/v1/people/{member}/phone-publicity"), Some(json!({"published": true})), None)
+        }
+        ("POST", "/app/admin/people/phone-publicity") => {
+            (path.into(), None, Some(vec![("person".into(), member.to_string()), ("published".into(), "1".into())]))
+        }
         ("POST", "/api/v1/api-clients") => (path.into(), Some(json!({"name": "c"})), None),
         ("DELETE", "/api/v1/api-clients/{id}") => {
             let mut tx = app.db.begin().await.expect("tx");

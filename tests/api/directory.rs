@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, contains_full_mobile};
+use crate::helpers::{TestApp, contains_full_mobile, full_mobiles};
 
 const B98: &str = "32060201100301098";
 const B100: &str = "32060201100301100";
@@ -15,6 +15,11 @@ crate::on_both_backends!(
     malformed_parameters_are_400,
     the_building_page_in_chinese,
 );
+
+fn is_full_mobile(v: &Value) -> bool {
+    let s = v.as_str().unwrap_or_default();
+    s.len() == 11 && s.starts_with('1') && s.chars().all(|c| c.is_ascii_digit())
+}
 
 fn is_masked_mobile(v: &Value) -> bool {
     let s = v.as_str().unwrap_or_default();
@@ -35,9 +40,12 @@ async fn directory_of_98_answers_whom_to_call(app: TestApp) {
     let m = &members[0];
     assert!(m["id"].as_i64().is_some());
     assert!(!m["name"].as_str().unwrap_or_default().is_empty());
-    assert!(is_masked_mobile(&m["phone"]), "{}", m["phone"]);
+    // 亮身份: the grid workers' work phones are published (on by default,
+    // see tests/api/publicity.rs for withdrawing), everyone else's masked.
+    assert!(is_full_mobile(&m["phone"]) && m["phone_published"] == true, "{m}");
     assert!(m["duties"].as_str().is_some_and(|s| s.contains("98栋")));
-    assert!(is_masked_mobile(&d["grid_head"]["phone"]), "{}", d["grid_head"]);
+    assert!(is_full_mobile(&d["grid_head"]["phone"]), "{}", d["grid_head"]);
+    assert_eq!(d["grid_head"]["phone_published"], true);
     assert_eq!(d["grid_head"]["role"], "grid_head");
     // Two grid party members are publicised on every board in 第六网格;
     // 98 is not a multiple of 5, so its member is not one.
@@ -48,7 +56,15 @@ async fn directory_of_98_answers_whom_to_call(app: TestApp) {
     assert_eq!(d["community_office"]["phone"], "0513-85061234");
     let sheds = d["places"].as_array().expect("places").iter().filter(|p| p["kind"] == "charging_shed").count();
     assert_eq!(sheds, 7);
-    assert!(!contains_full_mobile(&d.to_string()), "a full phone number leaked: {d}");
+    for p in d["party_members"].as_array().expect("party") {
+        assert!(
+            is_masked_mobile(&p["phone"]) && p["phone_published"] == false,
+            "a party member's phone is masked: {p}"
+        );
+    }
+    let mut published = [m["phone"].as_str().unwrap_or("?"), d["grid_head"]["phone"].as_str().unwrap_or("?")];
+    published.sort_unstable();
+    assert_eq!(full_mobiles(&d.to_string()), published, "no other full phone number: {d}");
 }
 
 async fn every_category_has_its_responsible_party(app: TestApp) {
@@ -147,7 +163,13 @@ async fn the_building_page_in_chinese(app: TestApp) {
         assert!(html.contains(needle), "page lacks {needle}");
     }
     assert!(html.contains("lang=\"zh-CN\""));
-    assert!(!contains_full_mobile(&html), "a full phone number leaked");
+    let (member, head) =
+        (d["micro_grid_members"][0]["phone"].as_str().unwrap_or("?"), d["grid_head"]["phone"].as_str().unwrap_or("?"));
+    assert!(html.contains(&format!("href=\"tel:{member}\"")) && html.contains(&format!("href=\"tel:{head}\"")));
+    let mut published = [member, head];
+    published.sort_unstable();
+    assert_eq!(full_mobiles(&html), published, "only the grid workers' published phones are in full");
+    assert!(!contains_full_mobile(&html.replace(member, "").replace(head, "")));
     let (status, html) = app.get_text("/buildings/nope").await;
     assert_eq!(status, 404);
     assert!(html.contains("找不到楼栋"));

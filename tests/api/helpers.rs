@@ -336,6 +336,24 @@ pub fn contains_full_mobile(text: &str) -> bool {
     })
 }
 
+/// Every unmasked mainland mobile number in `text`, sorted, deduplicated.
+pub fn full_mobiles(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found: Vec<String> = Vec::new();
+    for (i, w) in chars.windows(11).enumerate() {
+        let whole = w[0] == '1'
+            && w.iter().all(char::is_ascii_digit)
+            && (i == 0 || !chars[i - 1].is_ascii_digit())
+            && chars.get(i + 11).is_none_or(|c| !c.is_ascii_digit());
+        let number: String = w.iter().collect();
+        if whole && !found.contains(&number) {
+            found.push(number);
+        }
+    }
+    found.sort();
+    found
+}
+
 #[test]
 fn replaces_the_database_in_urls() {
     assert_eq!(replace_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
@@ -348,4 +366,8 @@ fn finds_full_mobiles_only() {
     assert!(contains_full_mobile("call 13800001234 now"));
     assert!(!contains_full_mobile("138****1234"));
     assert!(!contains_full_mobile("32060201100301098"));
+    assert_eq!(
+        full_mobiles("a 13900005678, b 138****1234, c 13800001234 d 13900005678"),
+        ["13800001234", "13900005678"]
+    );
 }

@@ -19,6 +19,7 @@ mod lifecycle;
 mod open311;
 mod openapi;
 mod outbound;
+mod publicity;
 mod schema;
 mod schemathesis;
 mod search;

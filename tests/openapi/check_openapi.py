@@ -120,6 +120,16 @@ call("post", f"/api/v1/channels/{B98}/messages", json={"text": "x"}, expect=401)
 call("post", "/api/v1/robots", staff, json={"kind": "wecom", "name": "越江社区群", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", "node": "320602011003"}, expect=201)
 call("get", "/api/v1/robots", staff, expect=200)
 call("get", "/api/v1/wecom/bindings", staff, expect=200)
+# Publishing a grid worker's work phone: on by default, withdrawn and given
+# again by the community's staff; the directory follows at once.
+mid = call("get", f"/api/v1/directory?building={B98}", expect=200).json()["micro_grid_members"][0]["id"]
+call("get", f"/api/v1/people/{mid}/phone-publicity", staff, expect=200)
+call("post", f"/api/v1/people/{mid}/phone-publicity", staff, json={"published": False, "note": "本人电话告知撤回"}, expect=200)
+assert call("get", f"/api/v1/directory?building={B98}", expect=200).json()["micro_grid_members"][0]["phone_published"] is False
+call("post", f"/api/v1/people/{mid}/phone-publicity", staff, json={"published": "no"}, expect=400)
+call("post", f"/api/v1/people/{mid}/phone-publicity", prop, json={"published": True}, expect=403)
+call("post", f"/api/v1/people/{mid}/phone-publicity", member, json={"published": True}, expect=200)
+call("get", "/api/v1/people/999999/phone-publicity", staff, expect=404)
 call("delete", "/api/v1/auth/token", member, expect=204)
 call("get", "/api/v1/me", member, expect=401)
 print(f"openapi checks passed: {checks}")
