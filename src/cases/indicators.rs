@@ -1,5 +1,5 @@
 //! The indicators officials are judged by, for any organisation node and
-//! period (DOMAIN.md, "Case lifecycle"):
+//! period (docs/domain.md, "The indicators"):
 //!
 //! - 应结案数 `due`: cases whose deadline falls in the period (rejected and
 //!   merged cases never count; suspended ones leave it when so configured);

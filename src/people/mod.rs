@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::privacy::ShownPhone;
 
 crate::text_enum! {
-    /// What someone does in the grid (DOMAIN.md, "People and roles").
+    /// What someone does in the grid (docs/domain.md, "People and roles").
     pub enum Role {
         Resident = "resident",
         MicroGridMember = "micro_grid_member",

@@ -1,4 +1,4 @@
-//! The triage taxonomy of DOMAIN.md: what kinds of problems residents report,
+//! The triage taxonomy of docs/domain.md: what kinds of problems residents report,
 //! who handles each by default, and how long they have.
 //!
 //! These are defaults; routing overrides per deployment layer on top of them.
@@ -118,7 +118,7 @@ const fn within(resolve_minutes: u32) -> Deadlines {
 use DepartmentKind as Dept;
 use Handler::{Community, Department, GridHead, Property};
 
-/// The default taxonomy, in DOMAIN.md order.
+/// The default taxonomy, in the order of docs/domain.md.
 pub static CATEGORIES: &[Category] = &[
     Category {
         code: "lighting",

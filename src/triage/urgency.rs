@@ -1,5 +1,5 @@
-//! Words that make a report urgent: danger to people now (DOMAIN.md,
-//! "Urgency cues"), with the variants residents type.
+//! Words that make a report urgent: danger to people now (docs/domain.md,
+//! "What residents report"), with the variants residents type.
 
 /// Cues, longest first within a family so the most specific one is named.
 const CUES: &[&str] = &[

@@ -134,7 +134,7 @@ impl WxCrypt {
 mod tests {
     use super::*;
 
-    /// Every vector of ../shared/testdata/wecom_vectors.json (Tencent's own samples).
+    /// Every vector of tests/data/wecom_vectors.json (Tencent's own samples, verified).
     #[test]
     fn tencent_vectors() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/wecom_vectors.json");
