@@ -1,9 +1,10 @@
 //! 邻里 linli — community grid governance.
 //!
-//! Domain modules (`org`, `people`, `directory`, `taxonomy`, `routing`,
-//! `cases`, `open311`) own their types, rules, storage and routes; plumbing
-//! (`db`, `web`, `auth`, `jobs`, `notify`, `attachments`, `config`, `server`)
-//! knows no domain. `workers` wires the background loops to the domain.
+//! The platform (`platform`: context, timers, outbox, event cursors, the
+//! background worker) and the plumbing beneath it (`db`, `config`, `error`,
+//! `time`, `text`, `privacy`) know no feature; the web shell (`web`) knows no
+//! domain; each feature owns its types, rules, storage and routes; `server`
+//! composes them.
 
 pub mod app;
 pub mod attachments;
@@ -17,11 +18,11 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod error;
-pub mod jobs;
 pub mod notify;
 pub mod open311;
 pub mod org;
 pub mod people;
+pub mod platform;
 pub mod print;
 pub mod privacy;
 pub mod routing;
@@ -32,4 +33,3 @@ pub mod time;
 pub mod triage;
 pub mod web;
 pub mod wecom;
-pub mod workers;

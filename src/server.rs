@@ -3,15 +3,35 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::platform::Ctx;
+use crate::platform::worker::{Pass, Registry};
 use crate::time::Clock;
 use crate::web::{self, AppState};
+
+/// Everything the background worker runs, as each feature registers it.
+pub fn registry() -> Registry {
+    Registry {
+        timers: crate::cases::timers::KINDS.to_vec(),
+        consumers: vec![crate::channels::consumers::PROGRESS_LINES, crate::cases::consumers::ROBOTS],
+        periodic: vec![
+            crate::cases::rollup::COMPACT,
+            crate::cases::rollup::FULL_COMPACT,
+            crate::cases::idempotency::FORGET,
+            crate::people::privacy::RETENTION,
+        ],
+    }
+}
+
+/// One pass of the background worker, as a running server makes them.
+pub async fn run_worker_once(ctx: &Ctx) -> crate::error::Result<Pass> {
+    crate::platform::worker::run_once(ctx, &registry()).await
+}
 
 /// A server ready to run: database open and migrated, socket bound.
 pub struct Server {
@@ -45,18 +65,9 @@ impl Server {
         tokio::task::spawn_blocking(|| {
             crate::triage::Engine::builtin();
         });
-        let mut state = AppState {
-            db,
-            config: Arc::new(config),
-            clock: env.clock,
-            limiter: Arc::default(),
-            intake: None,
-            worker: Arc::default(),
-        };
-        // SQLite has one writer and an fsync per commit: reports share commits.
-        if state.db.backend() == db::Backend::Sqlite {
-            state.intake = Some(crate::cases::intake::Intake::start(state.clone()));
-        }
+        // Consumers get their cursors before the first request can append an event.
+        crate::platform::cursor::ensure(&db, &registry().consumers, env.clock.now_ms()).await?;
+        let state = Ctx::new(db, config, env.clock);
         Ok(Server { listener, state })
     }
 
@@ -76,10 +87,9 @@ impl Server {
     /// completes; then finishes in-flight requests, stops the worker after
     /// its current pass, and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let db = self.state.db.clone();
-        let intake = self.state.intake.clone();
+        let ctx = self.state.clone();
         let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
-        let worker = crate::workers::spawn(self.state.clone(), worker_stop);
+        let worker = crate::platform::worker::spawn(self.state.clone(), registry(), worker_stop);
         let app = web::router(self.state);
         let served = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
@@ -90,10 +100,7 @@ impl Server {
             tracing::error!(error = %e, "the background worker ended abnormally");
         }
         served?;
-        if let Some(intake) = intake {
-            intake.close().await;
-        }
-        db.close().await;
+        ctx.close().await;
         Ok(())
     }
 }

@@ -73,7 +73,8 @@ crate::db_row! {
     /// One of the person's notifications, as the inbox lists it.
     pub struct Notice {
         pub id: i64,
-        pub case_id: Option<i64>,
+        /// The page it opens.
+        pub link: Option<String>,
         pub title: String,
         pub created_at: i64,
         pub read_at: Option<i64>,
@@ -83,7 +84,7 @@ crate::db_row! {
 /// The person's latest notifications, unread first.
 async fn notices_of(state: &AppState, person_id: i64) -> Result<Vec<Notice>> {
     let mut notices: Vec<Notice> = crate::db::query(
-        "SELECT id, case_id, title, created_at, read_at FROM notifications WHERE person_id = $1
+        "SELECT id, link, title, created_at, read_at FROM notifications WHERE person_id = $1
          ORDER BY id DESC LIMIT 8",
     )
     .bind(person_id)

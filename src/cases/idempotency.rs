@@ -71,6 +71,13 @@ pub async fn record(tx: &mut Tx, idem: &Idempotency, case_id: i64) -> Result<()>
     Ok(())
 }
 
+/// Hourly, by one of the servers: keys older than a week forgotten.
+pub const FORGET: crate::platform::worker::Periodic = crate::platform::worker::Periodic {
+    name: "idempotency.forget",
+    every_ms: Some(3_600_000),
+    run: |ctx| Box::pin(async move { forget_old(&ctx.db, ctx.now()).await.map(|_| ()) }),
+};
+
 /// Keys are kept a week.
 pub async fn forget_old(db: &crate::db::Db, now: i64) -> Result<u64> {
     Ok(query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(now - 7 * 24 * 3_600_000).execute(db).await?)

@@ -1,17 +1,26 @@
 //! Cases: reports of public problems, handled through the seven-step
 //! workflow with routing, deadlines, escalation and an append-only history.
 
+pub mod consumers;
 pub mod duplicates;
+pub mod events;
 pub mod idempotency;
 pub mod indicators;
 pub mod intake;
+pub mod lines;
+pub mod locate;
+mod notices;
 pub mod policy;
 pub mod rollup;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod timers;
 pub mod view;
 pub mod workflow;
+
+/// The subject kind of a case's timers and notifications: `case:42`.
+pub const SUBJECT: &str = "case";
 
 use workflow::Status;
 

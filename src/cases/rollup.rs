@@ -65,6 +65,29 @@ pub async fn counts(db: &Db, node_id: i64, first: i64, end: i64, suspended_leave
     })
 }
 
+/// Every pass: the rows added since the last pass folded in.
+pub const COMPACT: crate::platform::worker::Periodic = crate::platform::worker::Periodic {
+    name: "rollup.compact",
+    every_ms: None,
+    run: |ctx| Box::pin(async move { compact(&ctx.db, false).await.map(|_| ()) }),
+};
+
+/// Hourly on PostgreSQL: the whole roll-up compacted (several servers'
+/// incremental passes can each leave a few rows; SQLite has one writer,
+/// whose incremental passes leave none).
+pub const FULL_COMPACT: crate::platform::worker::Periodic = crate::platform::worker::Periodic {
+    name: "rollup.full",
+    every_ms: Some(3_600_000),
+    run: |ctx| {
+        Box::pin(async move {
+            if ctx.db.backend() == Backend::Postgres {
+                compact(&ctx.db, true).await?;
+            }
+            Ok(())
+        })
+    },
+};
+
 /// The settings key holding the id up to which `case_daily` was compacted.
 /// It lives with the data (one process may serve several databases, and
 /// several servers one database); a stale value only leaves rows for the

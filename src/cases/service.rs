@@ -3,31 +3,21 @@
 
 use serde_json::json;
 
+use super::locate::address_of;
+pub use super::locate::{Located, Location, locate_report};
+use super::notices::{Audience, notify_audience};
 use super::policy::{self, CaseFacts};
 use super::store::{self, Changes, NewCase, NewEvent, Reporter};
+use super::timers::schedule_deadline;
 use super::workflow::{self, Action, Status};
 use super::{Case, Source, duplicates};
 use crate::auth::Actor;
-use crate::db::{Tx, query};
+use crate::db::Tx;
 use crate::directory::BuildingContext;
 use crate::error::{Error, Result};
-use crate::jobs::{self, NewJob};
-use crate::notify::{self, Channel, Message};
-use crate::people::Role;
+use crate::platform::{Ctx, Subject, timers};
 use crate::routing::{self, Route};
 use crate::taxonomy::{self, Category};
-use crate::web::AppState;
-
-/// Where a report says the problem is.
-#[derive(Debug, Clone)]
-pub enum Location {
-    /// A building code (Open311 `address_id`).
-    Building(String),
-    /// Free text such as `越江新村98栋3单元`.
-    Address(String),
-    /// Coordinates: the nearest known building within 300 m.
-    Point { lat: f64, lng: f64 },
-}
 
 /// A new report.
 #[derive(Debug, Clone)]
@@ -61,12 +51,10 @@ pub struct ActionInput {
     pub category: Option<String>,
 }
 
-const NEAREST_BUILDING_M: f64 = 300.0;
-
 /// Records a report. A categorised, located report that does not look like
 /// a duplicate is registered and dispatched at once when auto-dispatch is on.
-pub async fn report(state: &AppState, actor: &Actor, input: ReportInput) -> Result<Case> {
-    Ok(report_once(state, actor, input, None).await?.0)
+pub async fn report(ctx: &Ctx, actor: &Actor, input: ReportInput) -> Result<Case> {
+    Ok(report_once(ctx, actor, input, None).await?.0)
 }
 
 /// Files a report unless the same idempotency key already filed it; the
@@ -74,28 +62,38 @@ pub async fn report(state: &AppState, actor: &Actor, input: ReportInput) -> Resu
 /// share one commit (see `intake`); either way the answer comes after the
 /// report is durable.
 pub async fn report_once(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     input: ReportInput,
     idem: Option<&super::idempotency::Idempotency>,
 ) -> Result<(Case, bool)> {
-    let located = locate_report(state, &input).await?;
-    let (id, replayed) = match &state.intake {
-        Some(intake) => intake.file(actor.clone(), input, located, idem.cloned()).await?,
+    let located = locate_report(ctx, &input).await?;
+    let (id, replayed) = match &ctx.writer {
+        Some(writer) => {
+            let unit = super::intake::FileReport {
+                ctx: ctx.clone(),
+                actor: actor.clone(),
+                input,
+                located,
+                idem: idem.cloned(),
+            };
+            writer.run::<(i64, bool)>(unit).await?
+        }
         None => {
-            let mut tx = state.db.begin().await?;
-            let filed = file_in_tx(state, &mut tx, actor, &input, &located, idem).await?;
+            let mut tx = ctx.db.begin().await?;
+            let filed = file_in_tx(ctx, &mut tx, actor, &input, &located, idem).await?;
             tx.commit().await?;
+            ctx.events_appended();
             filed
         }
     };
-    Ok((store::case_by_id(&state.db, id).await?, replayed))
+    Ok((store::case_by_id(&ctx.db, id).await?, replayed))
 }
 
 /// Files a report inside `tx` unless its idempotency key already filed one;
 /// returns the case and whether it was such a replay.
 pub async fn file_in_tx(
-    state: &AppState,
+    ctx: &Ctx,
     tx: &mut Tx,
     actor: &Actor,
     input: &ReportInput,
@@ -103,76 +101,27 @@ pub async fn file_in_tx(
     idem: Option<&super::idempotency::Idempotency>,
 ) -> Result<(i64, bool)> {
     if let Some(idem) = idem
-        && let Some(existing) = super::idempotency::claim(tx, idem, state.clock.now_ms()).await?
+        && let Some(existing) = super::idempotency::claim(tx, idem, ctx.clock.now_ms()).await?
     {
         return Ok((existing, true));
     }
-    let id = file_report(state, tx, actor, input, located).await?;
+    let id = file_report(ctx, tx, actor, input, located).await?;
     if let Some(idem) = idem {
         super::idempotency::record(tx, idem, id).await?;
     }
     Ok((id, false))
 }
 
-/// A report checked and placed, ready to be filed.
-pub struct Located {
-    category: &'static Category,
-    description: String,
-    ctx: BuildingContext,
-    unit: Option<i64>,
-    node: crate::org::OrgNode,
-    lat: Option<f64>,
-    lng: Option<f64>,
-}
-
-/// Validates a report and finds its building (reads only).
-pub async fn locate_report(state: &AppState, input: &ReportInput) -> Result<Located> {
-    let category = taxonomy::category(&input.category)
-        .ok_or_else(|| Error::invalid("category", format!("unknown category `{}`", input.category)))?;
-    let description = input.description.trim().to_string();
-    if description.is_empty() || description.chars().count() > 2000 {
-        return Err(Error::invalid("description", "must be 1 to 2000 characters"));
-    }
-    let (ctx, parsed_unit) = locate(state, &input.location).await?;
-    let unit = input.unit.or(parsed_unit);
-    if let Some(u) = unit
-        && !ctx.units.iter().any(|x| x.number == u)
-    {
-        return Err(Error::invalid("unit", format!("{} has no unit {u}", ctx.building.name)));
-    }
-    if let Some(room) = &input.room
-        && (room.is_empty() || room.chars().count() > 20)
-    {
-        return Err(Error::invalid("room", "must be 1 to 20 characters"));
-    }
-    // The unit's own micro-grid, if it has one, else the building's.
-    let node_id = unit
-        .and_then(|u| ctx.units.iter().find(|x| x.number == u).and_then(|x| x.node_id))
-        .unwrap_or(ctx.building.node_id);
-    let node = crate::org::store::node_by_id(&state.db, node_id).await?;
-    let (lat, lng) = match input.location {
-        Location::Point { lat, lng } => (Some(lat), Some(lng)),
-        _ => (ctx.building.lat, ctx.building.lng),
-    };
-    Ok(Located { category, description, ctx, unit, node, lat, lng })
-}
-
 /// Files a located report inside `tx`: duplicate check, the case, its
 /// reporter and first event, and (unless held) registration and dispatch.
-pub async fn file_report(
-    state: &AppState,
-    tx: &mut Tx,
-    actor: &Actor,
-    input: &ReportInput,
-    located: &Located,
-) -> Result<i64> {
-    let Located { category, description, ctx, unit, node, lat, lng } = located;
+pub async fn file_report(ctx: &Ctx, tx: &mut Tx, actor: &Actor, input: &ReportInput, located: &Located) -> Result<i64> {
+    let Located { category, description, place, unit, node, lat, lng } = located;
     let (unit, lat, lng) = (*unit, *lat, *lng);
-    let now = state.clock.now_ms();
-    let settings = &state.config.cases;
+    let now = ctx.clock.now_ms();
+    let settings = &ctx.config.cases;
     let probe = duplicates::Probe {
         category: category.code.to_string(),
-        building_id: Some(ctx.building.id),
+        building_id: Some(place.building.id),
         unit,
         room: input.room.clone(),
         // Distance matters for reports placed by coordinates; a report that
@@ -188,16 +137,16 @@ pub async fn file_report(
         urgent: input.urgent,
         description: description.clone(),
         source: input.source,
-        building_id: Some(ctx.building.id),
+        building_id: Some(place.building.id),
         unit,
         room: input.room.clone(),
         floor: input.floor,
-        address: Some(address_of(ctx, unit, input.room.as_deref())),
+        address: Some(address_of(place, unit, input.room.as_deref())),
         lat,
         lng,
         node_id: node.id,
         node_path: node.path.clone(),
-        property_company_id: ctx.building.property_company_id,
+        property_company_id: place.building.property_company_id,
         likely_duplicate_of,
     };
     let id = store::insert_case(tx, &new_case, now).await?;
@@ -209,84 +158,19 @@ pub async fn file_report(
     if settings.auto_dispatch && !input.hold && likely_duplicate_of.is_none() {
         for action in [Action::Register, Action::Dispatch] {
             let case = store::case_by_id(&mut *tx, id).await?;
-            apply(state, tx, &Actor::System, &case, action, &ActionInput::default(), Some(ctx)).await?;
+            apply(ctx, tx, &Actor::System, &case, action, &ActionInput::default(), Some(place)).await?;
         }
     }
     Ok(id)
 }
 
-/// Finds the building a report is about (and a unit named in free text).
-async fn locate(state: &AppState, location: &Location) -> Result<(BuildingContext, Option<i64>)> {
-    match location {
-        Location::Building(code) => match BuildingContext::load(&state.db, code, None).await {
-            Ok(ctx) => Ok((ctx, None)),
-            Err(Error::NotFound { .. }) => Err(Error::invalid("building", format!("no building with code `{code}`"))),
-            Err(e) => Err(e),
-        },
-        Location::Address(text) => {
-            let parsed = crate::org::search::parse(text);
-            if parsed.is_empty() {
-                return Err(Error::invalid("address", "names no estate, building number or code"));
-            }
-            let found = crate::org::store::search_buildings(&state.db, &parsed, 2).await?;
-            match found.as_slice() {
-                [one] => Ok((BuildingContext::load(&state.db, &one.code, None).await?, parsed.unit.map(i64::from))),
-                [] => Err(Error::invalid("address", format!("no building matches `{text}`"))),
-                _ => Err(Error::invalid("address", format!("`{text}` matches several buildings: name the estate"))),
-            }
-        }
-        Location::Point { lat, lng } => {
-            if !(-90.0..=90.0).contains(lat) || !(-180.0..=180.0).contains(lng) {
-                return Err(Error::invalid("lat", "coordinates out of range"));
-            }
-            let nearest = nearest_building(state, *lat, *lng).await?;
-            let code = nearest.ok_or_else(|| {
-                Error::invalid("lat", format!("no known building within {NEAREST_BUILDING_M} m of this point"))
-            })?;
-            Ok((BuildingContext::load(&state.db, &code, None).await?, None))
-        }
-    }
-}
-
-async fn nearest_building(state: &AppState, lat: f64, lng: f64) -> Result<Option<String>> {
-    // A box of about ±330 m first, then exact distances.
-    let (dlat, dlng) = (0.003, 0.003 / lat.to_radians().cos().max(0.1));
-    let rows: Vec<(String, f64, f64)> = query(
-        "SELECT code, lat, lng FROM buildings
-         WHERE lat BETWEEN $1 AND $2 AND lng BETWEEN $3 AND $4",
-    )
-    .bind(lat - dlat)
-    .bind(lat + dlat)
-    .bind(lng - dlng)
-    .bind(lng + dlng)
-    .fetch_all(&state.db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(code, blat, blng)| (duplicates::distance_m((lat, lng), (blat, blng)), code))
-        .filter(|(d, _)| *d <= NEAREST_BUILDING_M)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, code)| code))
-}
-
-fn address_of(ctx: &BuildingContext, unit: Option<i64>, room: Option<&str>) -> String {
-    let mut s = ctx.building.name.clone();
-    if let Some(u) = unit {
-        s.push_str(&format!("{u}单元"));
-    }
-    if let Some(r) = room {
-        s.push_str(&format!("{r}室"));
-    }
-    s
-}
-
 /// Performs `action` on a case for `actor`, checking scope, role and the
 /// workflow; everything it changes commits together.
-pub async fn act(state: &AppState, actor: &Actor, case_id: i64, action: Action, input: ActionInput) -> Result<Case> {
+pub async fn act(ctx: &Ctx, actor: &Actor, case_id: i64, action: Action, input: ActionInput) -> Result<Case> {
     if !action.is_requestable() {
         return Err(Error::invalid("action", format!("`{action}` is performed by linli itself")));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = ctx.db.begin().await?;
     let case = store::case_by_id(&mut tx, case_id).await?;
     let facts = facts(&mut tx, &case).await?;
     if !policy::can_view(actor, &facts) {
@@ -300,14 +184,15 @@ pub async fn act(state: &AppState, actor: &Actor, case_id: i64, action: Action, 
     // first, and the history still shows both steps.
     let case = if action == Action::Resolve && case.status == Status::Dispatched {
         let accept = ActionInput { note: Some("处置时一并签收".into()), ..Default::default() };
-        apply(state, &mut tx, actor, &case, Action::Accept, &accept, None).await?;
+        apply(ctx, &mut tx, actor, &case, Action::Accept, &accept, None).await?;
         store::case_by_id(&mut tx, case_id).await?
     } else {
         case
     };
-    apply(state, &mut tx, actor, &case, action, &input, None).await?;
+    apply(ctx, &mut tx, actor, &case, action, &input, None).await?;
     tx.commit().await?;
-    store::case_by_id(&state.db, case_id).await
+    ctx.events_appended();
+    store::case_by_id(&ctx.db, case_id).await
 }
 
 /// Actions that must say why.
@@ -339,17 +224,17 @@ pub fn facts_with(case: &Case, reporter_ids: Vec<i64>) -> CaseFacts {
 
 /// The transition itself: workflow check, the action's own changes, the
 /// event, timers and notifications.
-async fn apply(
-    state: &AppState,
+pub(super) async fn apply(
+    ctx: &Ctx,
     tx: &mut Tx,
     actor: &Actor,
     case: &Case,
     action: Action,
     input: &ActionInput,
-    ctx: Option<&BuildingContext>,
+    place: Option<&BuildingContext>,
 ) -> Result<i64> {
     let to = workflow::next(case.status, action, case.resume_status).map_err(Error::IllegalTransition)?;
-    let now = state.clock.now_ms();
+    let now = ctx.clock.now_ms();
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 2000) {
         return Err(Error::invalid("note", "must be at most 2000 characters"));
@@ -386,7 +271,7 @@ async fn apply(
             notices.push((Audience::Reporters, text));
         }
         Action::Dispatch => {
-            let route = decide_route(tx, case, category, input.assign_to, ctx).await?;
+            let route = decide_route(tx, case, category, input.assign_to, place).await?;
             let a = &route.assignment;
             changes.set("assignee_kind", a.kind.code());
             changes.set("assignee_org_id", a.organisation_id);
@@ -423,7 +308,7 @@ async fn apply(
         }
         Action::Close => {
             changes.set("closed_at", now);
-            jobs::cancel_for_case(tx, case.id, now).await?;
+            timers::cancel_for(tx, &Subject::new(super::SUBJECT, case.id), now).await?;
             notices.push((Audience::Reporters, format!("已办结：{}，欢迎评价", summary(case, category))));
             notices.push((Audience::CurrentAssignee, format!("已核查结案：{}", summary(case, category))));
         }
@@ -455,7 +340,7 @@ async fn apply(
         Action::Suspend => {
             changes.set("suspended_at", now);
             changes.set("resume_status", case.status.code());
-            jobs::cancel_for_case(tx, case.id, now).await?;
+            timers::cancel_for(tx, &Subject::new(super::SUBJECT, case.id), now).await?;
         }
         Action::Resume => {
             // The clock stops while a case is suspended.
@@ -495,81 +380,17 @@ async fn apply(
         NewEvent { case_id: case.id, action, from: Some(case.status), to, actor, note, data: data.clone().into() };
     let event_id = store::append_event(tx, event, now).await?;
     crate::attachments::link(tx, case.id, event_id, &input.attachments, now).await?;
-    let email = state.config.notify.smtp_url.is_some();
+    let email = ctx.config.notify.smtp_url.is_some();
     for (audience, text) in notices {
         notify_audience(tx, case, event_id, &audience, &text, note, email, now).await?;
     }
-    broadcast(tx, case, action, event_id, &data, now).await?;
     Ok(event_id)
-}
-
-/// Tells the case's building channel (for reports that came from one) and
-/// the group robots above the case how it moves on.
-async fn broadcast(
-    tx: &mut Tx,
-    case: &Case,
-    action: Action,
-    event_id: i64,
-    data: &serde_json::Map<String, serde_json::Value>,
-    now: i64,
-) -> Result<()> {
-    let detail = match action {
-        Action::Dispatch => format!(
-            "责任单位：{}，处置时限：{}",
-            data.get("assignee").and_then(|a| a["name"].as_str()).unwrap_or(""),
-            data.get("due_at")
-                .and_then(|d| d.as_str())
-                .and_then(crate::time::parse_datetime)
-                .map(deadline_text)
-                .unwrap_or_default()
-        ),
-        _ => String::new(),
-    };
-    let Some(line) = crate::channels::progress_line(action, case, &detail) else {
-        if action != Action::Escalate {
-            return Ok(());
-        }
-        let level = data.get("level").and_then(serde_json::Value::as_i64).unwrap_or(1);
-        let line = format!(
-            "【上报{}】#{} {} 已超期或需协调",
-            level_name(level),
-            case.id,
-            case.address.clone().unwrap_or_default()
-        );
-        return notify_robots(tx, case, event_id, &line, now).await;
-    };
-    if matches!(case.source, Source::Chat | Source::Wecom)
-        && let Some(building_id) = case.building_id
-    {
-        crate::channels::store::insert_system(tx, building_id, case.node_id, case.id, &line, now).await?;
-    }
-    // Registration and dispatch come together; robots hear of the dispatch.
-    if action == Action::Register {
-        return Ok(());
-    }
-    notify_robots(tx, case, event_id, &line, now).await
-}
-
-async fn notify_robots(tx: &mut Tx, case: &Case, event_id: i64, line: &str, now: i64) -> Result<()> {
-    let category = taxonomy::category(&case.category).map_or("", |c| c.name_zh);
-    for robot in crate::notify::robots::robots_for(tx, &case.node_path).await? {
-        let message = Message {
-            person_id: None,
-            address: Some(robot.id.to_string()),
-            case_id: Some(case.id),
-            title: format!("{line}（{category}）"),
-            body: crate::privacy::mask_text(&case.description),
-            dedupe_key: format!("event:{event_id}:robot:{}", robot.id),
-        };
-        notify::enqueue(tx, Channel::Robot, &message, now).await?;
-    }
-    Ok(())
 }
 
 /// Grid head, community, street.
 pub const MAX_ESCALATION: i64 = 3;
 
-fn level_name(level: i64) -> &'static str {
+pub(super) fn level_name(level: i64) -> &'static str {
     match level {
         1 => "网格长",
         2 => "社区",
@@ -577,13 +398,13 @@ fn level_name(level: i64) -> &'static str {
     }
 }
 
-fn summary(case: &Case, category: &Category) -> String {
+pub(super) fn summary(case: &Case, category: &Category) -> String {
     let place = case.address.clone().unwrap_or_default();
     format!("#{} {} · {}", case.id, category.name_zh, place)
 }
 
 /// A deadline as it stays true in a message read later: `12月3日 14:05`.
-fn deadline_text(ms: i64) -> String {
+pub(super) fn deadline_text(ms: i64) -> String {
     let t = crate::time::to_cst(ms);
     format!("{}月{}日 {}", chrono::Datelike::month(&t), chrono::Datelike::day(&t), t.format("%H:%M"))
 }
@@ -593,14 +414,14 @@ async fn decide_route(
     case: &Case,
     category: &Category,
     assign_to: Option<i64>,
-    ctx: Option<&BuildingContext>,
+    place: Option<&BuildingContext>,
 ) -> Result<Route> {
     let code = case
         .building_code
         .clone()
         .ok_or_else(|| Error::Conflict(format!("case {} has no building to route by", case.id)))?;
     let loaded;
-    let ctx = match ctx {
+    let place = match place {
         Some(c) => c,
         None => {
             loaded = BuildingContext::load(&mut *tx, &code, case.unit).await?;
@@ -614,7 +435,7 @@ async fn decide_route(
         Vec::new()
     };
     let org = |id: i64| orgs.iter().find(|o| o.0 == id).map(|o| (o.1.clone(), o.2));
-    let mut route = routing::route(ctx, category, case.urgent, &rules, org)?;
+    let mut route = routing::route(place, category, case.urgent, &rules, org)?;
     if let Some(org_id) = assign_to {
         let (name, kind) =
             org(org_id).ok_or_else(|| Error::invalid("assign_to", format!("no organisation {org_id}")))?;
@@ -622,92 +443,6 @@ async fn decide_route(
             routing::Assignment { kind, organisation_id: Some(org_id), person_id: None, node_id: None, name };
     }
     Ok(route)
-}
-
-/// Timers for a deadline: a reminder at three quarters of the time left and
-/// the first escalation when it passes.
-async fn schedule_deadline(tx: &mut Tx, case_id: i64, now: i64, due: i64) -> Result<()> {
-    let remind_at = now + (due - now) * 3 / 4;
-    if remind_at > now {
-        let job = NewJob {
-            kind: JOB_REMIND,
-            case_id: Some(case_id),
-            payload: json!({}),
-            dedupe_key: format!("remind:{case_id}:{due}"),
-            run_at: remind_at,
-        };
-        jobs::schedule(tx, &job, now).await?;
-    }
-    schedule_overdue(tx, case_id, 1, due, now).await
-}
-
-async fn schedule_overdue(tx: &mut Tx, case_id: i64, level: i64, at: i64, now: i64) -> Result<()> {
-    let job = NewJob {
-        kind: JOB_OVERDUE,
-        case_id: Some(case_id),
-        payload: json!({ "level": level }),
-        dedupe_key: format!("overdue:{case_id}:{level}:{at}"),
-        run_at: at,
-    };
-    jobs::schedule(tx, &job, now).await
-}
-
-pub const JOB_REMIND: &str = "case.remind";
-pub const JOB_OVERDUE: &str = "case.overdue";
-
-/// Runs one due timer inside the transaction that claimed it.
-pub async fn run_job(state: &AppState, tx: &mut Tx, job: &jobs::Job) -> Result<()> {
-    let Some(case_id) = job.case_id else { return Ok(()) };
-    let case = store::case_by_id(&mut *tx, case_id).await?;
-    let now = state.clock.now_ms();
-    if !case.status.is_open() || matches!(case.status, Status::Resolved | Status::Suspended) {
-        return Ok(());
-    }
-    match job.kind.as_str() {
-        JOB_REMIND => {
-            let category = taxonomy::category(&case.category).unwrap_or(&taxonomy::CATEGORIES[0]);
-            let due = case.due_at.map(deadline_text).unwrap_or_default();
-            let event_id = append_system_event(tx, &case, Action::Remind, "即将超期", now).await?;
-            let text = format!("即将超期（{due} 截止）：{}", summary(&case, category));
-            let email = state.config.notify.smtp_url.is_some();
-            notify_audience(tx, &case, event_id, &Audience::CurrentAssignee, &text, None, email, now).await?;
-        }
-        JOB_OVERDUE => {
-            let level: i64 = serde_json::from_str::<serde_json::Value>(&job.payload)
-                .ok()
-                .and_then(|p| p["level"].as_i64())
-                .unwrap_or(1);
-            if case.escalation_level < level {
-                let input = ActionInput {
-                    note: Some(format!("超期未办结，自动上报{}", level_name(level))),
-                    ..Default::default()
-                };
-                apply(state, tx, &Actor::System, &case, Action::Escalate, &input, None).await?;
-            }
-            if level < MAX_ESCALATION
-                && let (Some(due), Some(dispatched)) = (case.due_at, case.dispatched_at)
-            {
-                // The next level hears of it after another full deadline span.
-                let span = (due - dispatched).max(60_000);
-                schedule_overdue(tx, case.id, level + 1, due + span * level, now).await?;
-            }
-        }
-        other => tracing::warn!(kind = other, "unknown job kind"),
-    }
-    Ok(())
-}
-
-async fn append_system_event(tx: &mut Tx, case: &Case, action: Action, note: &str, now: i64) -> Result<i64> {
-    let event = NewEvent {
-        case_id: case.id,
-        action,
-        from: Some(case.status),
-        to: case.status,
-        actor: &Actor::System,
-        note: Some(note),
-        data: json!({}),
-    };
-    store::append_event(tx, event, now).await
 }
 
 /// Folds a duplicate into the case it repeats. Its reporters join that
@@ -753,136 +488,4 @@ async fn merge(tx: &mut Tx, actor: &Actor, case: &Case, target_id: i64, now: i64
     };
     store::append_event(tx, event, now).await?;
     Ok(target)
-}
-
-/// Who a notice goes to.
-#[derive(Debug, Clone)]
-enum Audience {
-    /// The party a dispatch just chose.
-    Assignee(routing::Assignment),
-    /// The party the case is assigned to now.
-    CurrentAssignee,
-    /// Everyone who reported it.
-    Reporters,
-    /// The building's micro-grid members.
-    MicroGridMembers,
-    /// 1: grid heads, 2: community staff, 3: the street's command centre.
-    Supervisors(i64),
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn notify_audience(
-    tx: &mut Tx,
-    case: &Case,
-    event_id: i64,
-    audience: &Audience,
-    title: &str,
-    note: Option<&str>,
-    email: bool,
-    now: i64,
-) -> Result<()> {
-    let people = recipients(tx, case, audience).await?;
-    let body = match note {
-        Some(n) => format!("{}\n{n}", case.description),
-        None => case.description.clone(),
-    };
-    for person_id in people {
-        let message = Message {
-            person_id: Some(person_id),
-            address: None,
-            case_id: Some(case.id),
-            title: title.to_string(),
-            body: body.clone(),
-            dedupe_key: format!("event:{event_id}:person:{person_id}:{}", audience_key(audience)),
-        };
-        notify::enqueue(tx, Channel::InApp, &message, now).await?;
-        if email && let Some(address) = email_of(tx, person_id).await? {
-            let copy = Message {
-                person_id: Some(person_id),
-                address: Some(address),
-                dedupe_key: format!("{}:email", message.dedupe_key),
-                ..message
-            };
-            notify::enqueue(tx, Channel::Email, &copy, now).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn email_of(tx: &mut Tx, person_id: i64) -> Result<Option<String>> {
-    let row: Option<(Option<String>,)> = query("SELECT email FROM people WHERE id = $1 AND erased_at IS NULL")
-        .bind(person_id)
-        .fetch_optional(tx)
-        .await?;
-    Ok(row.and_then(|r| r.0))
-}
-
-fn audience_key(a: &Audience) -> String {
-    match a {
-        Audience::Assignee(_) | Audience::CurrentAssignee => "assignee".into(),
-        Audience::Reporters => "reporter".into(),
-        Audience::MicroGridMembers => "member".into(),
-        Audience::Supervisors(level) => format!("supervisor{level}"),
-    }
-}
-
-async fn recipients(tx: &mut Tx, case: &Case, audience: &Audience) -> Result<Vec<i64>> {
-    let assignee_of = |kind: Option<&str>, org: Option<i64>, person: Option<i64>, node: Option<i64>| {
-        (kind.map(str::to_string), org, person, node)
-    };
-    let (kind, org, person, node) = match audience {
-        Audience::Assignee(a) => assignee_of(Some(a.kind.code()), a.organisation_id, a.person_id, a.node_id),
-        Audience::CurrentAssignee => assignee_of(
-            case.assignee_kind.as_deref(),
-            case.assignee_org_id,
-            case.assignee_person_id,
-            case.assignee_node_id,
-        ),
-        Audience::Reporters => return store::reporter_ids(tx, case.id).await,
-        Audience::MicroGridMembers => return holders_above(tx, Role::MicroGridMember, &case.node_path).await,
-        Audience::Supervisors(level) => {
-            let role = match level {
-                1 => Role::GridHead,
-                2 => Role::CommunityStaff,
-                _ => Role::CommandCentre,
-            };
-            return holders_above(tx, role, &case.node_path).await;
-        }
-    };
-    match kind.as_deref() {
-        Some("property") | Some("department") => {
-            let rows: Vec<(i64,)> = query(
-                "SELECT DISTINCT person_id FROM role_assignments
-                 WHERE organisation_id = $1 AND active AND role IN ('property_staff', 'department_officer')",
-            )
-            .bind(org)
-            .fetch_all(tx)
-            .await?;
-            Ok(rows.into_iter().map(|r| r.0).collect())
-        }
-        Some("grid_head") => Ok(person.into_iter().collect()),
-        Some("community") => {
-            let rows: Vec<(i64,)> = query(
-                "SELECT DISTINCT person_id FROM role_assignments WHERE node_id = $1 AND active AND role = 'community_staff'",
-            )
-            .bind(node)
-            .fetch_all(tx)
-            .await?;
-            Ok(rows.into_iter().map(|r| r.0).collect())
-        }
-        _ => Ok(Vec::new()),
-    }
-}
-
-/// Active holders of `role` at the case's node or any node above it.
-async fn holders_above(tx: &mut Tx, role: Role, node_path: &str) -> Result<Vec<i64>> {
-    let rows: Vec<(i64,)> = query(
-        "SELECT DISTINCT r.person_id FROM role_assignments r JOIN org_nodes n ON n.id = r.node_id
-         WHERE r.active AND r.role = $1 AND $2 LIKE n.path || '%'",
-    )
-    .bind(role)
-    .bind(node_path)
-    .fetch_all(tx)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
 }

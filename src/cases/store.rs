@@ -227,6 +227,24 @@ pub async fn events_of<'a>(on: impl Into<On<'a>>, case_id: i64) -> Result<Vec<Ev
         .await?)
 }
 
+/// The log after an event id, oldest first: what consumers read.
+pub async fn events_after<'a>(on: impl Into<On<'a>>, after: i64, limit: i64) -> Result<Vec<Event>> {
+    Ok(query_dyn(format!("SELECT {EVENT_COLUMNS} FROM case_events WHERE id > $1 ORDER BY id LIMIT $2"))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(on)
+        .await?)
+}
+
+/// Several cases by id, in one query.
+pub async fn cases_by_ids<'a>(on: impl Into<On<'a>>, ids: &[i64]) -> Result<Vec<Case>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{CASE_SELECT} WHERE c.id IN ({})", crate::org::store::placeholders(1, ids.len()));
+    Ok(query_dyn(sql).bind_all(ids.iter().copied()).fetch_all(on).await?)
+}
+
 /// Events between two times (inclusive start, exclusive end), oldest first:
 /// the feed behind Open311 `servicerequestupdates`.
 pub async fn events_between<'a>(on: impl Into<On<'a>>, from: i64, to: i64, limit: i64) -> Result<Vec<Event>> {

@@ -4,6 +4,7 @@
 //! member or grid head confirms in one tap. Case progress is posted back
 //! into the channel (受理, 已派遣, 已修复请确认, 已办结).
 
+pub mod consumers;
 pub mod routes;
 pub mod store;
 
@@ -140,6 +141,7 @@ pub async fn post(state: &AppState, actor: &Actor, incoming: Incoming) -> Result
         None => None,
     };
     tx.commit().await?;
+    state.events_appended();
     let message = store::by_id(&state.db, id).await?;
     Ok(Posted { message, triage, case_id, duplicate: false })
 }
@@ -170,18 +172,4 @@ pub async fn dismiss(state: &AppState, actor: &Actor, message_id: i64) -> Result
     let case = service::act(state, actor, case_id, Action::Reject, input).await?;
     store::set_case_state(&state.db, message_id, CaseState::Dismissed).await?;
     Ok(case)
-}
-
-/// The line posted into a case's channel for an action, if it is one the
-/// channel hears of.
-pub fn progress_line(action: Action, case: &Case, detail: &str) -> Option<String> {
-    let what = format!("#{} {}", case.id, case.address.clone().unwrap_or_default());
-    let line = match action {
-        Action::Register => format!("【受理】{what} 已受理"),
-        Action::Dispatch => format!("【已派遣】{what} {detail}"),
-        Action::Resolve => format!("【已修复请确认】{what} 请反映人或微网格员核查"),
-        Action::Close => format!("【已办结】{what} 感谢反映"),
-        _ => return None,
-    };
-    Some(line.trim_end().to_string())
 }

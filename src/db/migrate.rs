@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "trust"),
     migration!(6, "scale"),
     migration!(7, "publicity"),
+    migration!(8, "platform"),
 ];
 
 /// Serialises concurrent `migrate` runs of several app servers on one PostgreSQL.

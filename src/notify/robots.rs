@@ -1,196 +1,118 @@
-//! Group robots: WeCom (企业微信群机器人), DingTalk (钉钉) and Feishu (飞书)
-//! webhooks, each with its payload, signing and size limit.
+//! `/api/v1/robots`: group robots that hear of cases in a subtree.
+//! The URL and secret are write-only: never shown, never logged.
 
-use base64::Engine as _;
-use hmac::{Hmac, KeyInit, Mac};
-use serde::Serialize;
-use serde_json::{Value, json};
-use sha2::Sha256;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
 
-use crate::db::{Tx, query};
+use crate::auth::Actor;
+use crate::db::query;
 use crate::error::{Error, Result};
+use crate::platform::robots::{Robot, RobotKind, robot_by_id};
+use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
+use crate::web::json::ApiJson;
 
-crate::text_enum! {
-    pub enum RobotKind {
-        Wecom = "wecom",
-        Dingtalk = "dingtalk",
-        Feishu = "feishu",
-    }
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/v1/robots", list),
+        Endpoint::post("/api/v1/robots", create),
+        Endpoint::delete("/api/v1/robots/{id}", remove),
+    ]
 }
 
-impl RobotKind {
-    /// The largest text, in UTF-8 bytes, each platform accepts.
-    pub fn max_text_bytes(self) -> usize {
-        match self {
-            RobotKind::Wecom => 2048,
-            RobotKind::Dingtalk | RobotKind::Feishu => 4000,
-        }
-    }
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRobot {
+    kind: RobotKind,
+    name: String,
+    url: String,
+    secret: Option<String>,
+    /// The organisation node (code) whose cases it hears of.
+    node: String,
+}
+
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<Robot>>> {
+    let p = actor.require_person()?;
+    let robots: Vec<(Robot, String)> = query(
+        "SELECT r.id, r.kind, r.name, r.url, r.secret, r.node_id, r.active, n.path
+         FROM robots r JOIN org_nodes n ON n.id = r.node_id ORDER BY r.id",
+    )
+    .fetch_all::<RobotWithPath>(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| (r.robot(), r.path))
+    .collect();
+    Ok(Json(robots.into_iter().filter(|(_, path)| p.manages(Some(path))).map(|(r, _)| r).collect()))
 }
 
 crate::db_row! {
-    /// A robot in a group chat, attached to a node: it hears of cases in
-    /// that node's subtree.
-    #[derive(Debug, Clone, Serialize)]
-    pub struct Robot {
-        pub id: i64,
-        pub kind: RobotKind,
-        pub name: String,
-        #[serde(skip)]
-        pub url: String,
-        #[serde(skip)]
-        pub secret: Option<String>,
-        pub node_id: i64,
-        pub active: bool,
+    struct RobotWithPath {
+        id: i64,
+        kind: RobotKind,
+        name: String,
+        url: String,
+        secret: Option<String>,
+        node_id: i64,
+        active: bool,
+        path: String,
     }
 }
 
-/// Active robots at the node with this path or above it.
-pub async fn robots_for(tx: &mut Tx, node_path: &str) -> Result<Vec<Robot>> {
-    Ok(query(
-        "SELECT r.id, r.kind, r.name, r.url, r.secret, r.node_id, r.active
-         FROM robots r JOIN org_nodes n ON n.id = r.node_id
-         WHERE r.active AND $1 LIKE n.path || '%' ORDER BY r.id",
+impl RobotWithPath {
+    fn robot(&self) -> Robot {
+        Robot {
+            id: self.id,
+            kind: self.kind,
+            name: self.name.clone(),
+            url: self.url.clone(),
+            secret: self.secret.clone(),
+            node_id: self.node_id,
+            active: self.active,
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(r): ApiJson<NewRobot>,
+) -> Result<(StatusCode, Json<Robot>)> {
+    let p = actor.require_person()?;
+    let node = crate::org::store::node_by_code(&state.db, &r.node)
+        .await
+        .map_err(|_| Error::invalid("node", format!("no organisation node `{}`", r.node)))?;
+    if !p.manages(Some(&node.path)) {
+        return Err(Error::Forbidden("you may only add robots within your own area".into()));
+    }
+    if !(r.url.starts_with("https://") || r.url.starts_with("http://")) || r.url.len() > 500 {
+        return Err(Error::invalid("url", "must be the robot's http(s) webhook address"));
+    }
+    if r.name.trim().is_empty() || r.name.chars().count() > 60 {
+        return Err(Error::invalid("name", "must be 1 to 60 characters"));
+    }
+    let id: i64 = query(
+        "INSERT INTO robots (kind, name, url, secret, node_id, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id",
     )
-    .bind(node_path)
-    .fetch_all(tx)
-    .await?)
+    .bind(r.kind)
+    .bind(r.name.trim())
+    .bind(&r.url)
+    .bind(r.secret.as_ref())
+    .bind(node.id)
+    .bind(state.clock.now_ms())
+    .scalar(&state.db)
+    .await?;
+    Ok((StatusCode::CREATED, Json(robot_by_id(&state.db, id).await?)))
 }
 
-pub async fn robot_by_id<'a>(on: impl Into<crate::db::On<'a>>, id: i64) -> Result<Robot> {
-    query("SELECT id, kind, name, url, secret, node_id, active FROM robots WHERE id = $1")
-        .bind(id)
-        .fetch_optional(on)
-        .await?
-        .ok_or_else(|| Error::not_found("robot", id.to_string()))
-}
-
-/// `text` cut to at most `max` bytes on a character boundary, marked with …
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
+async fn remove(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<StatusCode> {
+    let p = actor.require_person()?;
+    let robot = robot_by_id(&state.db, id).await?;
+    let node = crate::org::store::node_by_id(&state.db, robot.node_id).await?;
+    if !p.manages(Some(&node.path)) {
+        return Err(Error::Forbidden("you may only remove robots within your own area".into()));
     }
-    let mut end = max.saturating_sub('…'.len_utf8());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
-
-fn hmac_base64(key: &[u8], message: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(message);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-/// DingTalk: HMAC-SHA256 of `timestamp\nsecret` keyed by the secret.
-pub fn dingtalk_sign(timestamp_ms: i64, secret: &str) -> String {
-    hmac_base64(secret.as_bytes(), format!("{timestamp_ms}\n{secret}").as_bytes())
-}
-
-/// Feishu: HMAC-SHA256 of an empty message keyed by `timestamp\nsecret`.
-pub fn feishu_sign(timestamp_s: i64, secret: &str) -> String {
-    hmac_base64(format!("{timestamp_s}\n{secret}").as_bytes(), b"")
-}
-
-/// The request to send: URL and JSON body.
-pub fn request(robot: &Robot, text: &str, now_ms: i64) -> (String, Value) {
-    let text = truncate(text, robot.kind.max_text_bytes());
-    match robot.kind {
-        RobotKind::Wecom => (robot.url.clone(), json!({"msgtype": "text", "text": {"content": text}})),
-        RobotKind::Dingtalk => {
-            let url = match &robot.secret {
-                Some(secret) => {
-                    let sign = dingtalk_sign(now_ms, secret);
-                    let sign: String = form_urlencoded::byte_serialize(sign.as_bytes()).collect();
-                    let sep = if robot.url.contains('?') { '&' } else { '?' };
-                    format!("{}{sep}timestamp={now_ms}&sign={sign}", robot.url)
-                }
-                None => robot.url.clone(),
-            };
-            (url, json!({"msgtype": "text", "text": {"content": text}}))
-        }
-        RobotKind::Feishu => {
-            let mut body = json!({"msg_type": "text", "content": {"text": text}});
-            if let Some(secret) = &robot.secret {
-                let ts = now_ms / 1000;
-                body["timestamp"] = json!(ts.to_string());
-                body["sign"] = json!(feishu_sign(ts, secret));
-            }
-            (robot.url.clone(), body)
-        }
-    }
-}
-
-/// Whether the platform's reply means the message was accepted.
-pub fn accepted(kind: RobotKind, reply: &Value) -> Result<(), String> {
-    let code = match kind {
-        RobotKind::Wecom | RobotKind::Dingtalk => reply["errcode"].as_i64(),
-        RobotKind::Feishu => reply["code"].as_i64().or_else(|| reply["StatusCode"].as_i64()),
-    };
-    match code {
-        Some(0) => Ok(()),
-        Some(c) => Err(format!(
-            "the robot refused the message: code {c} {}",
-            reply["errmsg"].as_str().or(reply["msg"].as_str()).unwrap_or("")
-        )),
-        None => Err(format!("unexpected robot reply: {reply}")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signatures_match_independent_computations() {
-        // Computed with Python's hmac, hashlib and base64.
-        assert_eq!(
-            dingtalk_sign(1_577_262_236_757, "SEC000000000000000000000"),
-            "xOJIB8eNoYWeLy26EMZOlc2RjOJbtPv9HYjm+E3uALU="
-        );
-        assert_eq!(
-            feishu_sign(1_599_360_473, "SEC000000000000000000000"),
-            "tZVM4ouDwq+2bRx/q1XWi581sbrH/l2hxBttPdp/a9A="
-        );
-    }
-
-    #[test]
-    fn truncates_on_character_boundaries() {
-        let long = "灯".repeat(1000);
-        let cut = truncate(&long, 2048);
-        assert!(cut.len() <= 2048 && cut.ends_with('…'));
-        assert_eq!(truncate("短", 2048), "短");
-    }
-
-    #[test]
-    fn payloads() {
-        let robot = |kind, secret: Option<&str>| Robot {
-            id: 1,
-            kind,
-            name: "r".into(),
-            url: "http://h/hook?access_token=x".into(),
-            secret: secret.map(str::to_string),
-            node_id: 1,
-            active: true,
-        };
-        let (url, body) =
-            request(&robot(RobotKind::Dingtalk, Some("SEC000000000000000000000")), "hi", 1_577_262_236_757);
-        assert_eq!(
-            url,
-            "http://h/hook?access_token=x&timestamp=1577262236757&sign=xOJIB8eNoYWeLy26EMZOlc2RjOJbtPv9HYjm%2BE3uALU%3D"
-        );
-        assert_eq!(body["text"]["content"], "hi");
-        let (_, body) = request(&robot(RobotKind::Feishu, Some("SEC000000000000000000000")), "hi", 1_599_360_473_000);
-        assert_eq!(
-            (body["timestamp"].as_str(), body["sign"].as_str()),
-            (Some("1599360473"), Some("tZVM4ouDwq+2bRx/q1XWi581sbrH/l2hxBttPdp/a9A="))
-        );
-        assert_eq!(body["content"]["text"], "hi");
-        let (_, body) = request(&robot(RobotKind::Wecom, None), &"长".repeat(2000), 0);
-        assert!(body["text"]["content"].as_str().expect("text").len() <= 2048);
-        assert!(accepted(RobotKind::Wecom, &json!({"errcode": 0, "errmsg": "ok"})).is_ok());
-        assert!(accepted(RobotKind::Wecom, &json!({"errcode": 45009, "errmsg": "api freq out of limit"})).is_err());
-        assert!(accepted(RobotKind::Feishu, &json!({"code": 0, "msg": "success"})).is_ok());
-    }
+    query("UPDATE robots SET active = FALSE WHERE id = $1").bind(id).execute(&state.db).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

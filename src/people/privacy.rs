@@ -193,6 +193,21 @@ pub async fn erase(db: &Db, person_id: i64, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// Hourly, by one of the servers: the retention setting applied.
+pub const RETENTION: crate::platform::worker::Periodic = crate::platform::worker::Periodic {
+    name: "retention",
+    every_ms: Some(3_600_000),
+    run: |ctx| {
+        Box::pin(async move {
+            let erased = apply_retention(&ctx.db, ctx.config.privacy.retention_days, ctx.now()).await?;
+            if erased > 0 {
+                tracing::info!(rows = erased, "retention: reporters' details erased from long-closed cases");
+            }
+            Ok(())
+        })
+    },
+};
+
 /// Erases reporters' details of cases closed more than `days` ago.
 pub async fn apply_retention(db: &Db, days: u32, now: i64) -> Result<u64> {
     let before = now - i64::from(days) * 24 * 3_600_000;

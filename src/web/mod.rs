@@ -9,7 +9,6 @@ pub mod limits;
 pub mod params;
 pub mod session;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -20,22 +19,8 @@ use endpoint::Endpoint;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::Config;
-use crate::db::Db;
-use crate::time::Clock;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub clock: Clock,
-    pub limiter: Arc<limits::Limiter>,
-    /// The group-commit writer for reports (SQLite only).
-    pub intake: Option<crate::cases::intake::Intake>,
-    /// What the background worker last did.
-    pub worker: Arc<crate::workers::Health>,
-}
+/// What every handler can reach: the platform's context.
+pub type AppState = crate::platform::Ctx;
 
 /// Every route of the application.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -51,12 +36,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::auth::routes::endpoints(),
         crate::routing::routes::endpoints(),
         crate::cases::routes::endpoints(),
-        crate::notify::routes::endpoints(),
+        crate::notify::endpoints(),
         crate::attachments::routes::endpoints(),
         crate::open311::endpoints(),
         crate::channels::routes::endpoints(),
         crate::wecom::routes::endpoints(),
-        crate::notify::admin::endpoints(),
         crate::print::routes::endpoints(),
         crate::app::endpoints(),
         crate::people::routes::endpoints(),
@@ -122,7 +106,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// The worker's health and the backlog it has yet to work off.
 async fn status(State(state): State<AppState>) -> crate::error::Result<axum::Json<serde_json::Value>> {
     let worker = state.worker.snapshot();
-    let backlog = crate::workers::backlog(&state).await?;
+    let backlog = crate::platform::worker::backlog(&state).await?;
     let now = state.clock.now_ms();
     Ok(axum::Json(serde_json::json!({
         "database": state.db.backend().name(),

@@ -63,6 +63,8 @@ async fn the_seed_messages_through_the_webhook(app: TestApp) {
     act(&app, &property, light_id, "resolve", json!({"note": "已更换"})).await;
     let member = app.login("weiwangge").await;
     act(&app, &member, light_id, "close", json!({})).await;
+    // The channel hears of the case from its event log, in the worker.
+    app.run_workers().await;
     let lines: Vec<String> = channel(&app, B98)
         .await
         .iter()
@@ -151,6 +153,7 @@ async fn residents_post_from_the_chat_page() {
         .await
         .expect("post");
     assert_eq!(resp.status().as_u16(), 303);
+    app.run_workers().await;
     let (status, html) = app.get_text(&format!("/buildings/{B98}/chat?sent=1")).await;
     assert_eq!(status, 200);
     assert!(html.contains("李阿姨") && html.contains("感应灯坏了") && html.contains("已发送"), "{html}");

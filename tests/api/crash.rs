@@ -118,14 +118,14 @@ async fn reports_survive_sigkill_exactly_once() {
     }
     let without_timer: i64 = query(
         "SELECT COUNT(*) FROM cases c WHERE c.status = 'dispatched'
-         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.case_id = c.id AND j.kind = 'case.overdue')",
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.subject = 'case:' || c.id AND j.kind = 'case.overdue')",
     )
     .scalar(&db)
     .await
     .expect("timers");
     assert_eq!(without_timer, 0, "no deadline timer was lost");
     let doubled: i64 = query(
-        "SELECT COUNT(*) FROM (SELECT person_id, case_id, title FROM notifications GROUP BY person_id, case_id, title HAVING COUNT(*) > 1) d",
+        "SELECT COUNT(*) FROM (SELECT person_id, subject, title FROM notifications GROUP BY person_id, subject, title HAVING COUNT(*) > 1) d",
     )
     .scalar(&db)
     .await

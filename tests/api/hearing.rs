@@ -39,6 +39,7 @@ async fn a_chat_reporter_follows_the_case_from_the_chat_line(app: TestApp) {
         .await
         .expect("post");
     assert!(location(&resp).starts_with(&format!("/buildings/{B98}/chat?sent=1")));
+    app.run_workers().await;
 
     // The message, then linli's lines about its case, in that order.
     let messages = channel(&app).await;
@@ -79,6 +80,7 @@ async fn a_chat_reporter_follows_the_case_from_the_chat_line(app: TestApp) {
     assert_eq!(location(&resp), format!("/app/cases/{id}"));
     let (_, work) = html(&member, &app, &format!("/app/cases/{id}")).await;
     assert!(work.contains(r#"class="card stack primary-action" data-action="close""#), "{work}");
+    app.run_workers().await;
     let (_, page) = html(&phone, &app, &format!("/buildings/{B98}/chat")).await;
     assert!(page.contains(&format!(r#"data-verify="{id}""#)) && page.contains("【已修复请确认】"), "{page}");
 
@@ -93,6 +95,7 @@ async fn a_chat_reporter_follows_the_case_from_the_chat_line(app: TestApp) {
         .await
         .expect("close");
     assert!(location(&resp).contains("done=1"));
+    app.run_workers().await;
     let (_, page) = html(&phone, &app, &format!("/buildings/{B98}/chat")).await;
     assert!(page.contains(&format!("工单 #{id} · 已结案")) && page.contains("【已办结】"), "{page}");
 }

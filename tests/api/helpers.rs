@@ -232,7 +232,8 @@ impl TestApp {
 
     /// Runs one pass of the background worker: due timers, then notifications.
     pub async fn run_workers(&self) -> (usize, usize) {
-        linli::workers::run_once(&self.state).await.expect("worker pass")
+        let pass = linli::server::run_worker_once(&self.state).await.expect("worker pass");
+        (pass.timers, pass.sent)
     }
 
     /// Signs a demo account in and returns its API token.

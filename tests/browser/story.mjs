@@ -142,7 +142,12 @@ try {
   await resident.getByLabel("消息").fill("三单元楼道灯不亮了，晚上上下楼看不见");
   await tap("resident", "发送", () => resident.getByRole("button", { name: "发送" }).click());
   await resident.waitForURL(/sent=1/);
+  // linli's lines come from the worker a moment after the message.
   const thread = resident.locator("li.latest");
+  for (let i = 0; i < 20 && (await thread.locator("ol.progress li").count()) < 2; i++) {
+    await resident.waitForTimeout(250);
+    await resident.reload();
+  }
   const caseLine = await thread.locator(".case-line").textContent();
   const caseId = caseLine.match(/#(\d+)/)[1];
   check(caseLine.includes("已派遣"), `the chat message became case #${caseId}, dispatched at once`);
@@ -193,6 +198,10 @@ try {
   const memberContext = await browser.newContext(phone);
   const member = await signIn(memberContext, "weiwangge", `/buildings/${B98}/chat`);
   const verify = member.locator(`a[data-verify="${caseId}"]`);
+  for (let i = 0; i < 20 && !(await verify.count()); i++) {
+    await member.waitForTimeout(250);
+    await member.reload();
+  }
   check((await verify.locator("xpath=..").textContent()).includes("【已修复请确认】"), "the chat line says it is fixed and asks for a check");
   await snap(member, "member-chat");
   await audit(member, "member chat");

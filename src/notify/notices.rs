@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::auth::Actor;
 use crate::db::query;
 use crate::error::{Error, Result};
+use crate::platform::Subject;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -20,7 +21,8 @@ pub fn endpoints() -> Vec<Endpoint> {
 crate::db_row! {
     struct Row {
         id: i64,
-        case_id: Option<i64>,
+        subject: Option<String>,
+        link: Option<String>,
         title: String,
         body: String,
         created_at: i64,
@@ -31,7 +33,12 @@ crate::db_row! {
 #[derive(Serialize)]
 struct Notification {
     id: i64,
+    /// The case it is about, when it is about one.
     case_id: Option<i64>,
+    /// What it is about: `case:42`.
+    subject: Option<String>,
+    /// The page it opens.
+    link: Option<String>,
     title: String,
     body: String,
     created_at: String,
@@ -43,7 +50,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
     let unread_only = matches!(params.optional("unread")?, Some("true" | "1"));
     let limit = params.integer("limit", 1, 500)?.unwrap_or(50);
     let rows: Vec<Row> = query(
-        "SELECT id, case_id, title, body, created_at, read_at FROM notifications
+        "SELECT id, subject, link, title, body, created_at, read_at FROM notifications
          WHERE person_id = $1 AND ($2 = FALSE OR read_at IS NULL) ORDER BY id DESC LIMIT $3",
     )
     .bind(person)
@@ -55,7 +62,9 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
         rows.into_iter()
             .map(|r| Notification {
                 id: r.id,
-                case_id: r.case_id,
+                case_id: r.subject.as_deref().and_then(Subject::parse).and_then(|s| s.id_if("case")),
+                subject: r.subject,
+                link: r.link,
                 title: r.title,
                 body: r.body,
                 created_at: crate::time::to_rfc3339(r.created_at),
