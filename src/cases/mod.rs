@@ -5,6 +5,7 @@ pub mod duplicates;
 pub mod idempotency;
 pub mod indicators;
 pub mod intake;
+pub mod notes;
 pub mod policy;
 pub mod rollup;
 pub mod routes;

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::policy::{self, CaseFacts};
 use super::store::{self, Changes, NewCase, NewEvent, Reporter};
 use super::workflow::{self, Action, Status};
-use super::{Case, Source, duplicates};
+use super::{Case, Source, duplicates, notes};
 use crate::auth::Actor;
 use crate::db::{Tx, query};
 use crate::directory::BuildingContext;
@@ -299,7 +299,7 @@ pub async fn act(state: &AppState, actor: &Actor, case_id: i64, action: Action, 
     // Reporting a job done is taking it too: the unit need not tap 签收
     // first, and the history still shows both steps.
     let case = if action == Action::Resolve && case.status == Status::Dispatched {
-        let accept = ActionInput { note: Some("处置时一并签收".into()), ..Default::default() };
+        let accept = ActionInput { note: Some(notes::ACCEPTED_ON_RESOLVE.into()), ..Default::default() };
         apply(state, &mut tx, actor, &case, Action::Accept, &accept, None).await?;
         store::case_by_id(&mut tx, case_id).await?
     } else {
@@ -570,11 +570,7 @@ async fn notify_robots(tx: &mut Tx, case: &Case, event_id: i64, line: &str, now:
 pub const MAX_ESCALATION: i64 = 3;
 
 fn level_name(level: i64) -> &'static str {
-    match level {
-        1 => "网格长",
-        2 => "社区",
-        _ => "街道指挥中心",
-    }
+    notes::level_zh(level)
 }
 
 fn summary(case: &Case, category: &Category) -> String {
@@ -667,7 +663,7 @@ pub async fn run_job(state: &AppState, tx: &mut Tx, job: &jobs::Job) -> Result<(
         JOB_REMIND => {
             let category = taxonomy::category(&case.category).unwrap_or(&taxonomy::CATEGORIES[0]);
             let due = case.due_at.map(deadline_text).unwrap_or_default();
-            let event_id = append_system_event(tx, &case, Action::Remind, "即将超期", now).await?;
+            let event_id = append_system_event(tx, &case, Action::Remind, notes::DUE_SOON, now).await?;
             let text = format!("即将超期（{due} 截止）：{}", summary(&case, category));
             let email = state.config.notify.smtp_url.is_some();
             notify_audience(tx, &case, event_id, &Audience::CurrentAssignee, &text, None, email, now).await?;
@@ -678,10 +674,7 @@ pub async fn run_job(state: &AppState, tx: &mut Tx, job: &jobs::Job) -> Result<(
                 .and_then(|p| p["level"].as_i64())
                 .unwrap_or(1);
             if case.escalation_level < level {
-                let input = ActionInput {
-                    note: Some(format!("超期未办结，自动上报{}", level_name(level))),
-                    ..Default::default()
-                };
+                let input = ActionInput { note: Some(notes::overdue(level)), ..Default::default() };
                 apply(state, tx, &Actor::System, &case, Action::Escalate, &input, None).await?;
             }
             if level < MAX_ESCALATION
@@ -737,11 +730,7 @@ async fn merge(tx: &mut Tx, actor: &Actor, case: &Case, target_id: i64, now: i64
         _ => {}
     }
     store::move_reporters(tx, case.id, target_id, now).await?;
-    let note = if target.status.is_finished() {
-        format!("合并重复案件 #{}（本案已办结，反映人已告知）", case.id)
-    } else {
-        format!("合并重复案件 #{}", case.id)
-    };
+    let note = notes::merged(case.id, target.status.is_finished());
     let event = NewEvent {
         case_id: target_id,
         action: Action::Comment,
