@@ -129,29 +129,38 @@ async fn account_view(
     let history = publicity::history(&state.db, me).await?;
     let now = state.clock.now_ms();
     let latest = publicity::current(&history);
+    let chrome = Chrome::new(headers, Some(user), "/account");
+    let t = chrome.t;
     Ok(AccountPage {
-        chrome: Chrome::new(headers, Some(user), "/account"),
         name: subject.name.clone(),
         phone: phone.as_deref().map(crate::privacy::mask_phone).unwrap_or_default(),
         eligible: subject.eligible(),
         shown_on: if subject.roles.iter().any(|(r, _)| publicity::on_by_default(*r)) {
-            "公示栏、楼栋页面和工作证核验页"
+            t.tr("公示栏、楼栋页面和工作证核验页", "the notice board, the building pages and the work-card check page")
         } else {
-            "工作证核验页"
+            t.tr("工作证核验页", "the work-card check page")
         },
         published: subject.eligible() && latest.is_some_and(|e| e.published),
-        provenance: publicity::provenance(latest, now),
+        provenance: if t.is_en() { publicity::provenance_en(latest, now) } else { publicity::provenance(latest, now) },
         history: history
             .iter()
             .rev()
             .map(|e| HistoryLine {
-                when: crate::time::human(e.recorded_at, now),
-                by: e.recorded_by_label.clone(),
+                when: t.when_ms(e.recorded_at, now),
+                by: if t.is_en() {
+                    publicity::label_en(&e.recorded_by_label).to_string()
+                } else {
+                    e.recorded_by_label.clone()
+                },
                 published: e.published,
-                note: e.note.clone().unwrap_or_default(),
+                note: match &e.note {
+                    Some(n) if t.is_en() => publicity::note_en(n),
+                    n => n.clone().unwrap_or_default(),
+                },
             })
             .collect(),
         message,
+        chrome,
     })
 }
 
@@ -183,10 +192,11 @@ async fn set_own_publicity(State(state): State<AppState>, headers: HeaderMap, bo
         };
         let subject = publicity::subject(&state.db, user.person.person_id).await?;
         if let Err(refusal) = publicity::check_change(&subject.role_list(), published) {
-            return Err(crate::error::Error::invalid("published", refusal.zh()));
+            let t = super::i18n::Lang::from_headers(&headers).texts();
+            return Err(crate::error::Error::invalid("published", t.tr(refusal.zh(), refusal.en())));
         }
         let by = publicity::Recorder::person(&user.person);
-        publicity::set(&state.db, &subject, published, &by, Some("本人在“我的账户”页面设置"), state.clock.now_ms())
+        publicity::set(&state.db, &subject, published, &by, Some(publicity::NOTE_OWN_ACCOUNT), state.clock.now_ms())
             .await?;
         Ok(())
     };

@@ -60,6 +60,27 @@ struct RoutingPage {
     message: Option<String>,
 }
 
+/// The handlers the routing form offers, by their rule text.
+const HANDLERS: [&str; 6] =
+    ["property", "grid_head", "community", "department:enforcement", "department:environment", "department:police"];
+
+impl RoutingPage {
+    /// A rule's handler as people say it (its rule text if unknown).
+    fn handler(&self, code: &str) -> String {
+        let t = self.chrome.t;
+        let name = match code {
+            "property" => t.tr("物业", "Property company"),
+            "grid_head" => t.tr("网格长", "Grid head"),
+            "community" => t.tr("社区", "Community"),
+            "department:enforcement" => t.tr("综合执法", "Law enforcement"),
+            "department:environment" => t.tr("生态环境", "Environment bureau"),
+            "department:police" => t.tr("派出所", "Police station"),
+            other => return other.to_string(),
+        };
+        name.to_string()
+    }
+}
+
 async fn routing_view(
     state: &AppState,
     headers: &HeaderMap,
@@ -75,7 +96,7 @@ async fn routing_view(
     let nodes: Vec<OrgNode> =
         managed_nodes(state, user).await?.into_iter().filter(|n| n.level <= Level::Grid).collect();
     let chrome = Chrome::new(headers, Some(user), "/app/admin/routing");
-    let categories = crate::taxonomy::CATEGORIES.iter().map(|c| (c.code, c.name_zh)).collect();
+    let categories = chrome.t.categories();
     Ok(RoutingPage { chrome, rules, nodes, categories, message })
 }
 
@@ -160,6 +181,7 @@ impl PersonRole {
         let haystack = [
             self.name.as_str(),
             self.role.name_zh(),
+            self.role.name_en(),
             self.role.code(),
             self.title.as_deref().unwrap_or(""),
             self.node_name.as_str(),
@@ -181,6 +203,17 @@ fn area_of(node_path: &str, node_name: &str, names: &std::collections::HashMap<i
         .map(|(_, name)| name.as_str())
         .collect();
     if below.is_empty() { node_name.to_string() } else { below.join(" · ") }
+}
+
+/// A role as the people page shows it: its title (staff's own words) in
+/// Chinese, or the role's name; in English the role's name, then the
+/// title when it says more than the role's Chinese name.
+fn role_label(t: &crate::app::i18n::Texts, role: Role, title: Option<&str>) -> String {
+    match title {
+        Some(title) if !t.is_en() => title.to_string(),
+        Some(title) if title != role.name_zh() => format!("{} · {title}", role.name_en()),
+        _ => t.role(&role).to_string(),
+    }
 }
 
 /// The words of a people search, lower-cased.
@@ -242,8 +275,15 @@ async fn people_view(
     .await?;
     let mine: Vec<PersonRole> = all.into_iter().filter(|r| user.person.manages(Some(&r.node_path))).collect();
     let total = mine.len();
+    let chrome = Chrome::new(headers, Some(user), "/app/admin/people");
+    let t = chrome.t;
     let (terms, message) = if q.chars().count() > MAX_SEARCH_CHARS {
-        (Vec::new(), Some(format!("搜索词（q）太长：最多 {MAX_SEARCH_CHARS} 个字")))
+        let message = if t.is_en() {
+            format!("The search (q) is too long: {MAX_SEARCH_CHARS} characters at most")
+        } else {
+            format!("搜索词（q）太长：最多 {MAX_SEARCH_CHARS} 个字")
+        };
+        (Vec::new(), Some(message))
     } else {
         (search_terms(q), message)
     };
@@ -256,9 +296,11 @@ async fn people_view(
         .filter(|(area, r)| r.matches(area, &terms))
         .map(|(area, r)| {
             let publicity = (r.active && publicity::may_publish(r.role)).then(|| {
-                let line = match (r.consent, &r.consent_by, r.consent_at) {
-                    (Some(published), Some(by), Some(at)) => publicity::provenance_of(published, by, at, now),
-                    _ => publicity::provenance(None, now),
+                let line = match (r.consent, &r.consent_by, r.consent_at, t.is_en()) {
+                    (Some(published), Some(by), Some(at), false) => publicity::provenance_of(published, by, at, now),
+                    (Some(published), Some(by), Some(at), true) => publicity::provenance_of_en(published, by, at, now),
+                    (_, _, _, false) => publicity::provenance(None, now),
+                    (_, _, _, true) => publicity::provenance_en(None, now),
                 };
                 (r.consent == Some(true), line)
             });
@@ -266,7 +308,7 @@ async fn people_view(
                 assignment_id: r.assignment_id,
                 person_id: r.person_id,
                 phone: r.masked_phone(),
-                role: r.title.clone().unwrap_or_else(|| r.role.name_zh().to_string()),
+                role: role_label(t, r.role, r.title.as_deref()),
                 name: r.name,
                 area,
                 active: r.active,
@@ -276,18 +318,9 @@ async fn people_view(
         .collect();
     let role_choices = [Role::MicroGridMember, Role::GridHead, Role::PartyMember, Role::CommunityStaff, Role::Resident]
         .iter()
-        .map(|r| (r.code(), r.name_zh()))
+        .map(|r| (r.code(), t.role(r)))
         .collect();
-    Ok(PeoplePage {
-        chrome: Chrome::new(headers, Some(user), "/app/admin/people"),
-        q: q.to_string(),
-        rows,
-        total,
-        nodes,
-        role_choices,
-        message,
-        adding: false,
-    })
+    Ok(PeoplePage { chrome, q: q.to_string(), rows, total, nodes, role_choices, message, adding: false })
 }
 
 async fn people_page(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Response {
@@ -348,18 +381,12 @@ async fn set_phone_publicity(State(state): State<AppState>, headers: HeaderMap, 
             return Err(Error::Forbidden("outside your area".into()));
         }
         if let Err(refusal) = publicity::check_change(&subject.role_list(), published) {
-            return Err(Error::invalid("published", refusal.zh()));
+            let t = super::i18n::Lang::from_headers(&headers).texts();
+            return Err(Error::invalid("published", t.tr(refusal.zh(), refusal.en())));
         }
         let by = publicity::Recorder::person(&user.person);
-        publicity::set(
-            &state.db,
-            &subject,
-            published,
-            &by,
-            Some("社区工作人员在“人员与角色”页面设置"),
-            state.clock.now_ms(),
-        )
-        .await?;
+        publicity::set(&state.db, &subject, published, &by, Some(publicity::NOTE_PEOPLE_PAGE), state.clock.now_ms())
+            .await?;
         Ok::<_, Error>(())
     };
     match result.await {

@@ -4,6 +4,8 @@
 use axum::http::HeaderMap;
 
 use crate::cases::workflow::{Action, Status};
+use crate::org::Level;
+use crate::people::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -165,6 +167,36 @@ pub static EN: Texts = Texts {
 };
 
 impl Texts {
+    /// Whether these are the English words.
+    pub fn is_en(&self) -> bool {
+        self.lang == "en"
+    }
+
+    /// A page's own words, both languages side by side where they are
+    /// used: `t.tr("我的反映", "My reports")`. Both are required, so a word
+    /// cannot lack its English. Words several pages share are fields above.
+    pub fn tr(&self, zh: &'static str, en: &'static str) -> &'static str {
+        if self.is_en() { en } else { zh }
+    }
+
+    /// A time (ms) as this language reads it, relative to `now`.
+    pub fn when_ms(&self, ms: i64, now: i64) -> String {
+        if self.is_en() { crate::time::human_en(ms, now) } else { crate::time::human(ms, now) }
+    }
+
+    /// A stored RFC 3339 time as this language reads it ("" if unreadable).
+    pub fn when(&self, rfc3339: &str, now: i64) -> String {
+        crate::time::parse_datetime(rfc3339).map(|t| self.when_ms(t, now)).unwrap_or_default()
+    }
+
+    pub fn role(&self, r: &Role) -> &'static str {
+        if self.is_en() { r.name_en() } else { r.name_zh() }
+    }
+
+    pub fn level(&self, l: &Level) -> &'static str {
+        if self.is_en() { l.name_en() } else { l.name_zh() }
+    }
+
     pub fn status(&self, s: &Status) -> &'static str {
         if self.lang == "en" {
             match s {
@@ -211,6 +243,11 @@ impl Texts {
     }
 
     pub fn category(&self, code: &str) -> &'static str {
-        crate::taxonomy::category(code).map_or("", |c| if self.lang == "en" { c.name_en } else { c.name_zh })
+        crate::taxonomy::category(code).map_or("", |c| if self.is_en() { c.name_en } else { c.name_zh })
+    }
+
+    /// Every category as `(code, name)`, for a form's choices.
+    pub fn categories(&self) -> Vec<(&'static str, &'static str)> {
+        crate::taxonomy::CATEGORIES.iter().map(|c| (c.code, if self.is_en() { c.name_en } else { c.name_zh })).collect()
     }
 }

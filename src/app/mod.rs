@@ -81,12 +81,11 @@ impl Chrome {
         let t = Lang::from_headers(headers).texts();
         let user = user.map(|u| {
             let p = &u.person;
-            let mut roles: Vec<&str> =
-                p.grants.iter().map(|g| if t.lang == "en" { g.role.code() } else { g.role.name_zh() }).collect();
+            let mut roles: Vec<&str> = p.grants.iter().map(|g| t.role(&g.role)).collect();
             roles.dedup();
             UserChrome {
                 name: p.name.clone(),
-                roles: roles.join("、"),
+                roles: roles.join(t.tr("、", ", ")),
                 csrf: u.csrf.clone(),
                 can_admin: p
                     .grants
@@ -98,6 +97,17 @@ impl Chrome {
             }
         });
         Chrome { t, user, path: path.to_string() }
+    }
+
+    /// A page's own word in the page's language; see [`Texts::tr`].
+    /// In templates: `{{ chrome.tr("我的反映", "My reports") }}`.
+    pub fn tr(&self, zh: &'static str, en: &'static str) -> &'static str {
+        self.t.tr(zh, en)
+    }
+
+    /// Whether the page is in English.
+    pub fn en(&self) -> bool {
+        self.t.is_en()
     }
 
     pub fn csrf(&self) -> &str {

@@ -115,10 +115,7 @@ async fn report_form(
     let building = crate::org::store::building_by_code(&state.db, code).await?;
     let units = crate::org::store::units_of(&state.db, building.id).await?.iter().map(|u| u.number).collect();
     let chrome = Chrome::new(headers, user, &format!("/buildings/{code}/report"));
-    let categories = crate::taxonomy::CATEGORIES
-        .iter()
-        .map(|c| (c.code, if chrome.t.lang == "en" { c.name_en } else { c.name_zh }))
-        .collect();
+    let categories = chrome.t.categories();
     Ok(ReportPage { chrome, building, units, categories, message, description: String::new() })
 }
 
@@ -202,7 +199,7 @@ async fn report(
         let case = service::report(&state, &actor, input).await?;
         if !form.photos.is_empty() {
             let input = ActionInput {
-                note: Some("反映人上传的现场照片".into()),
+                note: Some(crate::cases::notes::REPORTER_PHOTO.into()),
                 attachments: form.photos.clone(),
                 ..Default::default()
             };
@@ -218,7 +215,10 @@ async fn report(
         }
         Err(e @ Error::Invalid { .. }) => {
             let message = match &e {
-                Error::Invalid { field, reason } => format!("{field}：{reason}"),
+                Error::Invalid { field, reason } => {
+                    let t = super::i18n::Lang::from_headers(&headers).texts();
+                    format!("{field}{}{reason}", t.tr("：", ": "))
+                }
                 _ => String::new(),
             };
             match report_form(&state, &headers, user.as_ref(), &code, Some(message)).await {
@@ -341,7 +341,16 @@ struct FollowPage {
 
 impl FollowPage {
     fn when(&self, rfc3339: &str) -> String {
-        crate::time::parse_datetime(rfc3339).map(|t| crate::time::human(t, self.now)).unwrap_or_default()
+        self.chrome.t.when(rfc3339, self.now)
+    }
+
+    /// `5 星`, `5 stars`, `1 star`.
+    fn stars(&self, n: &i64) -> String {
+        match (self.chrome.en(), *n) {
+            (false, n) => format!("{n} 星"),
+            (true, 1) => "1 star".to_string(),
+            (true, n) => format!("{n} stars"),
+        }
     }
 }
 
@@ -390,8 +399,14 @@ async fn follow_case(
     let photos = if reporter { crate::attachments::of_case(&state.db, id).await? } else { Vec::new() };
     let path =
         if reporter && !token.is_empty() { format!("/follow/{id}?token={token}") } else { format!("/follow/{id}") };
+    let chrome = Chrome::new(headers, user.as_ref(), &path);
+    if chrome.en() {
+        for e in &mut events {
+            e.note = e.note.as_deref().map(crate::cases::notes::en);
+        }
+    }
     Ok(FollowPage {
-        chrome: Chrome::new(headers, user.as_ref(), &path),
+        chrome,
         case: view,
         reporter,
         token: token.to_string(),
@@ -409,7 +424,9 @@ async fn follow_page(
     params: Params,
 ) -> Response {
     let token = params.optional("token").ok().flatten().unwrap_or("").to_string();
-    let message = params.optional("done").ok().flatten().map(|_| "已提交，谢谢！".to_string());
+    let t = super::i18n::Lang::from_headers(&headers).texts();
+    let message =
+        params.optional("done").ok().flatten().map(|_| t.tr("已提交，谢谢！", "Submitted. Thank you!").to_string());
     match follow_case(&state, &headers, id, &token, message).await {
         Ok(p) => render(p),
         Err(e) => crate::directory::routes::error_page(&e),

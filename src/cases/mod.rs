@@ -10,6 +10,7 @@ pub mod intake;
 pub mod lines;
 pub mod locate;
 mod notices;
+pub mod notes;
 pub mod policy;
 pub mod rollup;
 pub mod routes;

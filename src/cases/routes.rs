@@ -118,7 +118,11 @@ async fn create(
     };
     let (case, replayed) = service::report_once(&state, &actor, input, idem.as_ref()).await?;
     if !r.attachments.is_empty() && !replayed {
-        let input = ActionInput { note: Some("补充照片".into()), attachments: r.attachments, ..Default::default() };
+        let input = ActionInput {
+            note: Some(crate::cases::notes::MORE_PHOTOS.into()),
+            attachments: r.attachments,
+            ..Default::default()
+        };
         service::act(&state, &Actor::System, case.id, Action::Comment, input).await?;
     }
     let mut view = view_for(&state, &actor, &case).await?;

@@ -10,7 +10,7 @@ use super::policy::{self, CaseFacts};
 use super::store::{self, Changes, NewCase, NewEvent, Reporter};
 use super::timers::schedule_deadline;
 use super::workflow::{self, Action, Status};
-use super::{Case, Source, duplicates};
+use super::{Case, Source, duplicates, notes};
 use crate::auth::Actor;
 use crate::db::Tx;
 use crate::directory::BuildingContext;
@@ -183,7 +183,7 @@ pub async fn act(ctx: &Ctx, actor: &Actor, case_id: i64, action: Action, input: 
     // Reporting a job done is taking it too: the unit need not tap 签收
     // first, and the history still shows both steps.
     let case = if action == Action::Resolve && case.status == Status::Dispatched {
-        let accept = ActionInput { note: Some("处置时一并签收".into()), ..Default::default() };
+        let accept = ActionInput { note: Some(notes::ACCEPTED_ON_RESOLVE.into()), ..Default::default() };
         apply(ctx, &mut tx, actor, &case, Action::Accept, &accept, None).await?;
         store::case_by_id(&mut tx, case_id).await?
     } else {
@@ -391,11 +391,7 @@ pub(super) async fn apply(
 pub const MAX_ESCALATION: i64 = 3;
 
 pub(super) fn level_name(level: i64) -> &'static str {
-    match level {
-        1 => "网格长",
-        2 => "社区",
-        _ => "街道指挥中心",
-    }
+    notes::level_zh(level)
 }
 
 pub(super) fn summary(case: &Case, category: &Category) -> String {
@@ -472,11 +468,7 @@ async fn merge(tx: &mut Tx, actor: &Actor, case: &Case, target_id: i64, now: i64
         _ => {}
     }
     store::move_reporters(tx, case.id, target_id, now).await?;
-    let note = if target.status.is_finished() {
-        format!("合并重复案件 #{}（本案已办结，反映人已告知）", case.id)
-    } else {
-        format!("合并重复案件 #{}", case.id)
-    };
+    let note = notes::merged(case.id, target.status.is_finished());
     let event = NewEvent {
         case_id: target_id,
         action: Action::Comment,

@@ -4,9 +4,9 @@
 
 use serde_json::json;
 
-use super::Case;
+use super::{Case, notes};
 use super::notices::{Audience, notify_audience};
-use super::service::{ActionInput, MAX_ESCALATION, apply, deadline_text, level_name, summary};
+use super::service::{ActionInput, MAX_ESCALATION, apply, deadline_text, summary};
 use super::store::{self, NewEvent};
 use super::workflow::{Action, Status};
 use crate::auth::Actor;
@@ -66,7 +66,7 @@ async fn run(ctx: &Ctx, tx: &mut Tx, timer: &Timer) -> Result<()> {
         REMIND => {
             let category = taxonomy::category(&case.category).unwrap_or(&taxonomy::CATEGORIES[0]);
             let due = case.due_at.map(deadline_text).unwrap_or_default();
-            let event_id = append_system_event(tx, &case, Action::Remind, "即将超期", now).await?;
+            let event_id = append_system_event(tx, &case, Action::Remind, notes::DUE_SOON, now).await?;
             let text = format!("即将超期（{due} 截止）：{}", summary(&case, category));
             let email = ctx.config.notify.smtp_url.is_some();
             notify_audience(tx, &case, event_id, &Audience::CurrentAssignee, &text, None, email, now).await?;
@@ -74,10 +74,7 @@ async fn run(ctx: &Ctx, tx: &mut Tx, timer: &Timer) -> Result<()> {
         OVERDUE => {
             let level = timer.payload()["level"].as_i64().unwrap_or(1);
             if case.escalation_level < level {
-                let input = ActionInput {
-                    note: Some(format!("超期未办结，自动上报{}", level_name(level))),
-                    ..Default::default()
-                };
+                let input = ActionInput { note: Some(notes::overdue(level)), ..Default::default() };
                 apply(ctx, tx, &Actor::System, &case, Action::Escalate, &input, None).await?;
             }
             if level < MAX_ESCALATION

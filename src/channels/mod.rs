@@ -154,7 +154,7 @@ pub async fn confirm(state: &AppState, actor: &Actor, message_id: i64, category:
         (Some(id), Some(CaseState::Proposed)) => id,
         _ => return Err(Error::Conflict(format!("message {message_id} has no proposed case to confirm"))),
     };
-    let input = ActionInput { category, note: Some("群内诉求确认立案".into()), ..Default::default() };
+    let input = ActionInput { category, note: Some(crate::cases::notes::CHAT_CONFIRMED.into()), ..Default::default() };
     service::act(state, actor, case_id, Action::Register, input).await?;
     let case = service::act(state, &Actor::System, case_id, Action::Dispatch, ActionInput::default()).await?;
     store::set_case_state(&state.db, message_id, CaseState::Registered).await?;
@@ -168,7 +168,7 @@ pub async fn dismiss(state: &AppState, actor: &Actor, message_id: i64) -> Result
         (Some(id), Some(CaseState::Proposed)) => id,
         _ => return Err(Error::Conflict(format!("message {message_id} has no proposed case to dismiss"))),
     };
-    let input = ActionInput { note: Some("群聊消息，非诉求".into()), ..Default::default() };
+    let input = ActionInput { note: Some(crate::cases::notes::CHAT_NOT_A_REQUEST.into()), ..Default::default() };
     let case = service::act(state, actor, case_id, Action::Reject, input).await?;
     store::set_case_state(&state.db, message_id, CaseState::Dismissed).await?;
     Ok(case)

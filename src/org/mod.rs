@@ -30,6 +30,16 @@ impl Level {
         }
     }
 
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Level::District => "District",
+            Level::Street => "Street",
+            Level::Community => "Community",
+            Level::Grid => "Grid",
+            Level::MicroGrid => "Micro-grid",
+        }
+    }
+
     /// The level a child of this level must have.
     pub fn child(self) -> Option<Level> {
         match self {

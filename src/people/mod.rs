@@ -42,6 +42,20 @@ impl Role {
         }
     }
 
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Role::Resident => "Resident",
+            Role::MicroGridMember => "Micro-grid member",
+            Role::GridHead => "Grid head",
+            Role::CommunityStaff => "Community staff",
+            Role::PropertyStaff => "Property staff",
+            Role::DepartmentOfficer => "Department officer",
+            Role::CommandCentre => "Command centre",
+            Role::PartyMember => "Party member",
+            Role::Admin => "Administrator",
+        }
+    }
+
     /// What the role's scope must be: tree levels it may be attached to, or
     /// the kind of organisation it belongs to.
     pub fn scope_rule(self) -> ScopeRule {

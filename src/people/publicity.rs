@@ -120,6 +120,55 @@ pub fn provenance(latest: Option<&Entry>, now: i64) -> String {
     latest.map_or_else(|| "未公开（没有同意记录）".to_string(), |e| e.provenance(now))
 }
 
+/// [`provenance_of`] in English: `Agreed to publish (张三, 4 Jun 18:30)`.
+/// A person's name stays as written; linli's own labels are translated.
+pub fn provenance_of_en(published: bool, by: &str, at: i64, now: i64) -> String {
+    let verb = if published { "Agreed to publish" } else { "Withdrawn" };
+    format!("{verb} ({}, {})", label_en(by), crate::time::human_en(at, now))
+}
+
+/// [`provenance`] in English.
+pub fn provenance_en(latest: Option<&Entry>, now: i64) -> String {
+    latest.map_or_else(
+        || "Not published (no consent on record)".to_string(),
+        |e| provenance_of_en(e.published, &e.recorded_by_label, e.recorded_at, now),
+    )
+}
+
+/// The note recorded when a person's own account page sets their consent.
+pub const NOTE_OWN_ACCOUNT: &str = "本人在“我的账户”页面设置";
+
+/// The note recorded when community staff set it on the people page.
+pub const NOTE_PEOPLE_PAGE: &str = "社区工作人员在“人员与角色”页面设置";
+
+/// The note recorded when taking up `role` publishes the phone by default.
+pub fn default_note(role: Role) -> String {
+    format!("担任{}，默认公开工作电话", role.name_zh())
+}
+
+/// A recorder's label in English: linli's own ([`Recorder::system`],
+/// [`Recorder::demo`]) translated, a person's name as it is.
+pub fn label_en(label: &str) -> &str {
+    match label {
+        "系统" => "linli",
+        "演示数据" => "demo data",
+        name => name,
+    }
+}
+
+/// A note in English: the notes linli itself records translated, anyone
+/// else's as they wrote it.
+pub fn note_en(note: &str) -> String {
+    match note {
+        NOTE_OWN_ACCOUNT => "set by themselves on their account page".to_string(),
+        NOTE_PEOPLE_PAGE => "set by community staff on the people page".to_string(),
+        _ => match Role::ALL.iter().find(|r| default_note(**r) == note) {
+            Some(r) => format!("took up the role of {}: work phone published by default", r.name_en().to_lowercase()),
+            None => note.to_string(),
+        },
+    }
+}
+
 /// Why a change was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -256,7 +305,7 @@ pub async fn record_default(tx: &mut Tx, person_id: i64, role: Role, by: &Record
     }
     let current = latest(&mut *tx, person_id).await?.map(|e| e.published);
     if let Some(published) = default_on_assignment(role, current) {
-        let note = format!("担任{}，默认公开工作电话", role.name_zh());
+        let note = default_note(role);
         record(tx, person_id, published, by, Some(&note), now).await?;
     }
     Ok(())
@@ -417,5 +466,15 @@ mod tests {
         assert_eq!(entry(1, true, at).provenance(later), "已同意公开（张三 2024年6月4日）");
         assert_eq!(entry(1, false, at).provenance(later), "已撤回公开（张三 2024年6月4日）");
         assert_eq!(provenance(None, later), "未公开（没有同意记录）");
+        // In English: linli's own labels and notes translated, names kept.
+        assert_eq!(provenance_en(Some(&entry(1, true, at)), later), "Agreed to publish (张三, 4 Jun 2024)");
+        assert_eq!(provenance_of_en(false, "演示数据", at, later), "Withdrawn (demo data, 4 Jun 2024)");
+        assert_eq!(provenance_en(None, later), "Not published (no consent on record)");
+        assert_eq!(
+            note_en(&default_note(Role::GridHead)),
+            "took up the role of grid head: work phone published by default"
+        );
+        assert_eq!(note_en(NOTE_OWN_ACCOUNT), "set by themselves on their account page");
+        assert_eq!(note_en("换了新号码"), "换了新号码");
     }
 }

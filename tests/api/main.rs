@@ -13,6 +13,7 @@ mod channels;
 mod crash;
 mod directory;
 mod durability;
+mod english;
 mod fuzz;
 mod hearing;
 mod lifecycle;
