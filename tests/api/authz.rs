@@ -69,9 +69,15 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
     const MANAGE_A: &[Who] = &[Staff, Centre, Admin];
     const MANAGE_B: &[Who] = &[StaffYl, Admin];
     Some(match (method, path) {
-        ("GET", "/healthz" | "/readyz" | "/api/v1/openapi.json" | "/static/app.css" | "/static/centre.js") => {
-            Public("service")
-        }
+        (
+            "GET",
+            "/healthz"
+            | "/readyz"
+            | "/api/v1/openapi.json"
+            | "/static/app.css"
+            | "/static/centre.css"
+            | "/static/centre.js",
+        ) => Public("service"),
         ("GET", "/" | "/buildings/{code}" | "/api/v1/buildings" | "/api/v1/directory") => {
             Public("the directory is public")
         }

@@ -1,0 +1,303 @@
+//! The wall's map of buildings: lat/lng projected into an SVG box, one
+//! square per building, coloured by its open and overdue cases. No tiles
+//! (the command centre runs on an intranet), just the buildings themselves.
+
+use serde::Serialize;
+
+use crate::db::{Db, query};
+use crate::error::Result;
+
+/// The most buildings drawn: a street of a few thousand still draws, and
+/// the page stays small.
+pub const MAP_LIMIT: i64 = 2_500;
+
+/// Width of the SVG's user space; the height follows the buildings' shape.
+pub const WIDTH: f64 = 1000.0;
+
+/// Markers smaller than this (in user units, about 0.6 px each at 1920
+/// wide) carry no number: it would be too small to read.
+const LABEL_MIN: f64 = 36.0;
+
+/// A building on the map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    pub code: String,
+    pub number: String,
+    /// Top-left corner of its square.
+    pub x: f64,
+    pub y: f64,
+}
+
+/// The drawn map: the SVG's box, the marker size and the buildings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    pub width: f64,
+    pub height: f64,
+    pub size: f64,
+    pub sites: Vec<Site>,
+    /// Buildings in scope without coordinates (not drawn).
+    pub unplaced: usize,
+}
+
+impl Layout {
+    pub fn view_box(&self) -> String {
+        format!("0 0 {:.0} {:.0}", self.width, self.height)
+    }
+
+    pub fn labelled(&self) -> bool {
+        self.size >= LABEL_MIN
+    }
+
+    /// One size for every number: half the square, less if the longest
+    /// number (100, 12A) would not fit across it (a digit is about 0.62 of
+    /// the font size wide in the bold sans the wall uses).
+    pub fn font_size(&self) -> String {
+        let longest = self.sites.iter().map(|s| s.number.chars().count()).max().unwrap_or(1).max(1);
+        format!("{:.0}", self.size * 0.5_f64.min(0.88 / (0.62 * longest as f64)))
+    }
+
+    pub fn corner(&self) -> String {
+        format!("{:.0}", self.size * 0.12)
+    }
+
+    pub fn side(&self) -> String {
+        format!("{:.1}", self.size)
+    }
+
+    /// Where a site's number goes: the middle of its square.
+    pub fn centre(&self, site: &Site) -> (String, String) {
+        (format!("{:.1}", site.x + self.size / 2.0), format!("{:.1}", site.y + self.size / 2.0))
+    }
+}
+
+/// Where points fall in a `width`-wide box, as `(x, y)` centres, with the
+/// box's height and the side of a marker square.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub height: f64,
+    pub size: f64,
+    pub centres: Vec<(f64, f64)>,
+}
+
+/// Projects `(lat, lng)` points into a box `width` wide: north up, metres
+/// the same length across and up (longitude shrinks by cos(latitude)), the
+/// whole set centred with half a spacing of margin. The height follows the
+/// points' shape, between 0.4 and 1.2 widths. Markers are 0.8 of the median
+/// distance to the nearest neighbour, so a regular estate's squares do not
+/// touch.
+pub fn project(points: &[(f64, f64)], width: f64) -> Projection {
+    if points.is_empty() {
+        return Projection { height: width * 0.6, size: 0.0, centres: Vec::new() };
+    }
+    let lat0 = points.iter().map(|p| p.0).sum::<f64>() / points.len() as f64;
+    let k = lat0.to_radians().cos();
+    let planar: Vec<(f64, f64)> = points.iter().map(|(lat, lng)| (lng * k, *lat)).collect();
+    let (min_x, max_x) = bounds(planar.iter().map(|p| p.0));
+    let (min_y, max_y) = bounds(planar.iter().map(|p| p.1));
+    let (span_x, span_y) = (max_x - min_x, max_y - min_y);
+    let spacing = median_nearest(&planar).unwrap_or(0.0);
+    // One spacing of margin in all (half each side); a lone building or a
+    // set with no spread gets an arbitrary scale that centres it.
+    let unit = if spacing > 0.0 { spacing } else { span_x.max(span_y).max(1e-6) };
+    let height = (width * (span_y + unit) / (span_x + unit)).clamp(width * 0.4, width * 1.2);
+    let scale = (width / (span_x + unit)).min(height / (span_y + unit));
+    let size = if spacing > 0.0 { 0.8 * spacing * scale } else { width / 8.0 }.min(width.min(height) / 4.0);
+    let (off_x, off_y) = ((width - span_x * scale) / 2.0, (height - span_y * scale) / 2.0);
+    let centres = planar.iter().map(|(x, y)| (off_x + (x - min_x) * scale, off_y + (max_y - y) * scale)).collect();
+    Projection { height, size, centres }
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// The median over points of the distance to the nearest other point that
+/// is not at the same place; `None` with fewer than two distinct places.
+/// Quadratic, but the map is drawn once per page and bounded by MAP_LIMIT.
+fn median_nearest(points: &[(f64, f64)]) -> Option<f64> {
+    let mut nearest: Vec<f64> = points
+        .iter()
+        .filter_map(|a| {
+            points
+                .iter()
+                .map(|b| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt())
+                .filter(|d| *d > 0.0)
+                .min_by(f64::total_cmp)
+        })
+        .collect();
+    if nearest.is_empty() {
+        return None;
+    }
+    nearest.sort_by(f64::total_cmp);
+    Some(nearest[nearest.len() / 2])
+}
+
+crate::db_row! {
+    struct BuildingRow {
+        code: String,
+        number: String,
+        lat: Option<f64>,
+        lng: Option<f64>,
+    }
+}
+
+/// The buildings of a subtree, laid out (for the page; the stream only
+/// recolours them).
+pub async fn layout(db: &Db, low: &str, high: &str) -> Result<Layout> {
+    let rows: Vec<BuildingRow> = query(
+        "SELECT b.code, b.number, b.lat, b.lng FROM buildings b JOIN org_nodes n ON n.id = b.node_id
+         WHERE n.path >= $1 AND n.path < $2 ORDER BY b.code LIMIT $3",
+    )
+    .bind(low)
+    .bind(high)
+    .bind(MAP_LIMIT)
+    .fetch_all(db)
+    .await?;
+    Ok(lay_out(rows))
+}
+
+fn lay_out(rows: Vec<BuildingRow>) -> Layout {
+    let total = rows.len();
+    let placed: Vec<(BuildingRow, (f64, f64))> = rows
+        .into_iter()
+        .filter_map(|r| match (r.lat, r.lng) {
+            (Some(lat), Some(lng)) if lat.is_finite() && lng.is_finite() => Some((r, (lat, lng))),
+            _ => None,
+        })
+        .collect();
+    let points: Vec<(f64, f64)> = placed.iter().map(|(_, p)| *p).collect();
+    let p = project(&points, WIDTH);
+    let half = p.size / 2.0;
+    let sites = placed
+        .into_iter()
+        .zip(p.centres)
+        .map(|((r, _), (x, y))| Site { code: r.code, number: r.number, x: x - half, y: y - half })
+        .collect::<Vec<_>>();
+    Layout { width: WIDTH, height: p.height, size: p.size, unplaced: total - sites.len(), sites }
+}
+
+/// How a building is coloured: by its worst open case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    None,
+    Open,
+    Overdue,
+}
+
+impl State {
+    pub fn of(open: i64, overdue: i64) -> State {
+        if overdue > 0 {
+            State::Overdue
+        } else if open > 0 {
+            State::Open
+        } else {
+            State::None
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            State::None => "none",
+            State::Open => "open",
+            State::Overdue => "overdue",
+        }
+    }
+}
+
+/// A building with open cases (buildings without are not sent: the wall
+/// greys every building the snapshot does not name).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Load {
+    pub code: String,
+    pub open: i64,
+    pub overdue: i64,
+    pub state: State,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo estate's grid: ten rows northwards, ten columns eastwards.
+    fn estate() -> Vec<(f64, f64)> {
+        (0..100).map(|n| (32.0 + (n / 10) as f64 * 0.00036, 120.0 + (n % 10) as f64 * 0.00042)).collect()
+    }
+
+    #[test]
+    fn a_regular_estate_fills_the_box_north_up_without_overlaps() {
+        let p = project(&estate(), 1000.0);
+        let (first, last) = (p.centres[0], p.centres[99]);
+        // Building 1 is south-west: bottom left. Building 100 north-east: top right.
+        assert!(first.0 < last.0 && first.1 > last.1, "{first:?} {last:?}");
+        // Inside the box with each square whole.
+        for (x, y) in &p.centres {
+            assert!(*x - p.size / 2.0 >= 0.0 && *x + p.size / 2.0 <= 1000.0, "x {x}");
+            assert!(*y - p.size / 2.0 >= 0.0 && *y + p.size / 2.0 <= p.height, "y {y}");
+        }
+        // 0.00042° of longitude at 32°N is 0.000356°: the rows are nearly as
+        // far apart as the columns, so the map is about square.
+        assert!((p.height / 1000.0 - 1.0).abs() < 0.05, "height {}", p.height);
+        let dx = p.centres[1].0 - p.centres[0].0;
+        let dy = p.centres[0].1 - p.centres[10].1;
+        assert!((dx / dy - 0.000356 / 0.00036).abs() < 0.01, "dx {dx} dy {dy}");
+        // Neighbours' squares do not touch.
+        assert!(p.size < dx.min(dy) && p.size > 0.7 * dx.min(dy), "size {} spacing {}", p.size, dx.min(dy));
+        // The margins are equal: the set is centred.
+        assert!((first.0 - (1000.0 - last.0)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_long_row_is_a_low_box_and_odd_sets_do_not_break() {
+        let row: Vec<(f64, f64)> = (0..10).map(|n| (32.0, 120.0 + n as f64 * 0.0005)).collect();
+        let p = project(&row, 1000.0);
+        assert_eq!(p.height, 400.0, "the height is clamped at 0.4 widths");
+        assert!(p.centres.iter().all(|(_, y)| (*y - 200.0).abs() < 1e-6), "a row sits in the middle");
+
+        let one = project(&[(32.0, 120.0)], 1000.0);
+        assert_eq!(one.centres.len(), 1);
+        let (x, y) = one.centres[0];
+        assert!((x - 500.0).abs() < 1e-6 && (y - one.height / 2.0).abs() < 1e-6, "a lone building is centred");
+        assert!(one.size > 0.0);
+
+        let same = project(&[(32.0, 120.0), (32.0, 120.0)], 1000.0);
+        assert!(same.centres.iter().all(|(x, y)| x.is_finite() && y.is_finite()));
+        assert!(project(&[], 1000.0).centres.is_empty());
+    }
+
+    #[test]
+    fn buildings_without_coordinates_are_counted_not_drawn() {
+        let row = |code: &str, lat: Option<f64>| BuildingRow {
+            code: code.into(),
+            number: code.into(),
+            lat,
+            lng: lat.map(|_| 120.0),
+        };
+        let layout =
+            lay_out(vec![row("1", Some(32.0)), row("2", None), row("3", Some(32.001)), row("4", Some(f64::NAN))]);
+        assert_eq!(layout.sites.iter().map(|s| s.code.as_str()).collect::<Vec<_>>(), ["1", "3"]);
+        assert_eq!(layout.unplaced, 2);
+        // Building 3 is north of 1: drawn above it.
+        assert!(layout.sites[1].y < layout.sites[0].y);
+    }
+
+    #[test]
+    fn numbers_fit_their_squares() {
+        let site = |number: &str| Site { code: number.into(), number: number.into(), x: 0.0, y: 0.0 };
+        let mut layout =
+            Layout { width: 1000.0, height: 1000.0, size: 80.0, sites: vec![site("1"), site("98")], unplaced: 0 };
+        assert_eq!(layout.font_size(), "40");
+        layout.sites.push(site("100"));
+        assert_eq!(layout.font_size(), "38", "three digits need a smaller size");
+        assert!(layout.labelled());
+        layout.size = 20.0;
+        assert!(!layout.labelled(), "squares too small for a number carry none");
+    }
+
+    #[test]
+    fn the_worst_case_colours_a_building() {
+        assert_eq!(State::of(0, 0), State::None);
+        assert_eq!(State::of(2, 0), State::Open);
+        assert_eq!(State::of(2, 1), State::Overdue);
+    }
+}
