@@ -14,9 +14,14 @@ pub const MAP_LIMIT: i64 = 2_500;
 /// Width of the SVG's user space; the height follows the buildings' shape.
 pub const WIDTH: f64 = 1000.0;
 
-/// Markers smaller than this (in user units, about 0.6 px each at 1920
-/// wide) carry no number: it would be too small to read.
-const LABEL_MIN: f64 = 36.0;
+/// Markers smaller than this (in user units, about 0.6 px each on a wall
+/// at 1920 wide) carry no number: it would be under 20 px, too small to
+/// read from three metres. Their colour still shows.
+const LABEL_MIN: f64 = 60.0;
+/// Several estates are drawn side by side, each at its own scale under its
+/// name (one map of a district would shrink each estate to a dot).
+const CAPTION: f64 = 56.0;
+const GAP: f64 = 30.0;
 
 /// A building on the map.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,13 +33,23 @@ pub struct Site {
     pub y: f64,
 }
 
-/// The drawn map: the SVG's box, the marker size and the buildings.
+/// One estate's buildings, drawn at one scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub name: String,
+    /// Where its name is written (left end of the baseline), if written.
+    pub caption: Option<(f64, f64)>,
+    /// The side of its squares.
+    pub size: f64,
+    pub sites: Vec<Site>,
+}
+
+/// The drawn map: the SVG's box and the estates in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     pub width: f64,
     pub height: f64,
-    pub size: f64,
-    pub sites: Vec<Site>,
+    pub blocks: Vec<Block>,
     /// Buildings in scope without coordinates (not drawn).
     pub unplaced: usize,
 }
@@ -44,6 +59,16 @@ impl Layout {
         format!("0 0 {:.0} {:.0}", self.width, self.height)
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    pub fn caption_size(&self) -> f64 {
+        CAPTION * 0.64
+    }
+}
+
+impl Block {
     pub fn labelled(&self) -> bool {
         self.size >= LABEL_MIN
     }
@@ -82,12 +107,12 @@ pub struct Projection {
 /// Projects `(lat, lng)` points into a box `width` wide: north up, metres
 /// the same length across and up (longitude shrinks by cos(latitude)), the
 /// whole set centred with half a spacing of margin. The height follows the
-/// points' shape, between 0.4 and 1.2 widths. Markers are 0.8 of the median
-/// distance to the nearest neighbour, so a regular estate's squares do not
-/// touch.
-pub fn project(points: &[(f64, f64)], width: f64) -> Projection {
+/// points' shape, between 0.4 and 1.2 widths, and at most `max_height`.
+/// Markers are 0.8 of the median distance to the nearest neighbour, so a
+/// regular estate's squares do not touch.
+pub fn project(points: &[(f64, f64)], width: f64, max_height: f64) -> Projection {
     if points.is_empty() {
-        return Projection { height: width * 0.6, size: 0.0, centres: Vec::new() };
+        return Projection { height: (width * 0.6).min(max_height), size: 0.0, centres: Vec::new() };
     }
     let lat0 = points.iter().map(|p| p.0).sum::<f64>() / points.len() as f64;
     let k = lat0.to_radians().cos();
@@ -99,7 +124,7 @@ pub fn project(points: &[(f64, f64)], width: f64) -> Projection {
     // One spacing of margin in all (half each side); a lone building or a
     // set with no spread gets an arbitrary scale that centres it.
     let unit = if spacing > 0.0 { spacing } else { span_x.max(span_y).max(1e-6) };
-    let height = (width * (span_y + unit) / (span_x + unit)).clamp(width * 0.4, width * 1.2);
+    let height = (width * (span_y + unit) / (span_x + unit)).clamp(width * 0.4, width * 1.2).min(max_height);
     let scale = (width / (span_x + unit)).min(height / (span_y + unit));
     let size = if spacing > 0.0 { 0.8 * spacing * scale } else { width / 8.0 }.min(width.min(height) / 4.0);
     let (off_x, off_y) = ((width - span_x * scale) / 2.0, (height - span_y * scale) / 2.0);
@@ -138,6 +163,8 @@ crate::db_row! {
         number: String,
         lat: Option<f64>,
         lng: Option<f64>,
+        estate_id: i64,
+        estate: String,
     }
 }
 
@@ -145,8 +172,9 @@ crate::db_row! {
 /// recolours them).
 pub async fn layout(db: &Db, low: &str, high: &str) -> Result<Layout> {
     let rows: Vec<BuildingRow> = query(
-        "SELECT b.code, b.number, b.lat, b.lng FROM buildings b JOIN org_nodes n ON n.id = b.node_id
-         WHERE n.path >= $1 AND n.path < $2 ORDER BY b.code LIMIT $3",
+        "SELECT b.code, b.number, b.lat, b.lng, b.estate_id, e.name AS estate
+         FROM buildings b JOIN org_nodes n ON n.id = b.node_id JOIN estates e ON e.id = b.estate_id
+         WHERE n.path >= $1 AND n.path < $2 ORDER BY b.estate_id, b.code LIMIT $3",
     )
     .bind(low)
     .bind(high)
@@ -156,24 +184,66 @@ pub async fn layout(db: &Db, low: &str, high: &str) -> Result<Layout> {
     Ok(lay_out(rows))
 }
 
+type Placed = (BuildingRow, (f64, f64));
+
+/// Rows (ordered by estate) into the map: one estate fills the box; several
+/// share it in a grid of equal tiles, each under its name.
 fn lay_out(rows: Vec<BuildingRow>) -> Layout {
     let total = rows.len();
-    let placed: Vec<(BuildingRow, (f64, f64))> = rows
+    let mut estates: Vec<Vec<Placed>> = Vec::new();
+    for r in rows {
+        let (Some(lat), Some(lng)) = (r.lat, r.lng) else { continue };
+        if !(lat.is_finite() && lng.is_finite()) {
+            continue;
+        }
+        match estates.last_mut() {
+            Some(sites) if sites[0].0.estate_id == r.estate_id => sites.push((r, (lat, lng))),
+            _ => estates.push(vec![(r, (lat, lng))]),
+        }
+    }
+    let unplaced = total - estates.iter().map(Vec::len).sum::<usize>();
+    if estates.len() <= 1 {
+        let (blocks, height) = match estates.pop() {
+            Some(sites) => {
+                let (block, height) = block(sites, (0.0, 0.0), WIDTH, WIDTH * 1.2, false);
+                (vec![block], height)
+            }
+            None => (Vec::new(), WIDTH * 0.6),
+        };
+        return Layout { width: WIDTH, height, blocks, unplaced };
+    }
+    let cols = (estates.len() as f64).sqrt().ceil() as usize;
+    let tile_w = WIDTH / cols as f64;
+    let (inner_w, inner_h) = (tile_w - GAP, tile_w * 0.8 - CAPTION);
+    let tile_h = CAPTION + inner_h + GAP;
+    let rows_of_tiles = estates.len().div_ceil(cols) as f64;
+    let blocks = estates
         .into_iter()
-        .filter_map(|r| match (r.lat, r.lng) {
-            (Some(lat), Some(lng)) if lat.is_finite() && lng.is_finite() => Some((r, (lat, lng))),
-            _ => None,
+        .enumerate()
+        .map(|(i, sites)| {
+            let corner = ((i % cols) as f64 * tile_w + GAP / 2.0, (i / cols) as f64 * tile_h);
+            block(sites, corner, inner_w, inner_h, true).0
         })
         .collect();
-    let points: Vec<(f64, f64)> = placed.iter().map(|(_, p)| *p).collect();
-    let p = project(&points, WIDTH);
+    Layout { width: WIDTH, height: rows_of_tiles * tile_h, blocks, unplaced }
+}
+
+/// One estate projected into a box `width` wide and at most `max_height`
+/// high at `corner`, centred in it, under its name when `captioned`;
+/// returns the block and the height its box took.
+fn block(sites: Vec<Placed>, corner: (f64, f64), width: f64, max_height: f64, captioned: bool) -> (Block, f64) {
+    let points: Vec<(f64, f64)> = sites.iter().map(|(_, p)| *p).collect();
+    let p = project(&points, width, max_height);
+    let top = if captioned { corner.1 + CAPTION + (max_height - p.height) / 2.0 } else { corner.1 };
     let half = p.size / 2.0;
-    let sites = placed
+    let name = sites.first().map(|(r, _)| r.estate.clone()).unwrap_or_default();
+    let sites = sites
         .into_iter()
         .zip(p.centres)
-        .map(|((r, _), (x, y))| Site { code: r.code, number: r.number, x: x - half, y: y - half })
-        .collect::<Vec<_>>();
-    Layout { width: WIDTH, height: p.height, size: p.size, unplaced: total - sites.len(), sites }
+        .map(|((r, _), (x, y))| Site { code: r.code, number: r.number, x: corner.0 + x - half, y: top + y - half })
+        .collect();
+    let caption = captioned.then_some((corner.0, corner.1 + CAPTION * 0.7));
+    (Block { name, caption, size: p.size, sites }, if captioned { max_height + CAPTION } else { p.height })
 }
 
 /// How a building is coloured: by its worst open case.
@@ -224,9 +294,20 @@ mod tests {
         (0..100).map(|n| (32.0 + (n / 10) as f64 * 0.00036, 120.0 + (n % 10) as f64 * 0.00042)).collect()
     }
 
+    fn row(estate_id: i64, code: &str, at: Option<(f64, f64)>) -> BuildingRow {
+        BuildingRow {
+            code: code.into(),
+            number: code.into(),
+            lat: at.map(|p| p.0),
+            lng: at.map(|p| p.1),
+            estate_id,
+            estate: format!("小区{estate_id}"),
+        }
+    }
+
     #[test]
     fn a_regular_estate_fills_the_box_north_up_without_overlaps() {
-        let p = project(&estate(), 1000.0);
+        let p = project(&estate(), 1000.0, 1200.0);
         let (first, last) = (p.centres[0], p.centres[99]);
         // Building 1 is south-west: bottom left. Building 100 north-east: top right.
         assert!(first.0 < last.0 && first.1 > last.1, "{first:?} {last:?}");
@@ -245,53 +326,80 @@ mod tests {
         assert!(p.size < dx.min(dy) && p.size > 0.7 * dx.min(dy), "size {} spacing {}", p.size, dx.min(dy));
         // The margins are equal: the set is centred.
         assert!((first.0 - (1000.0 - last.0)).abs() < 1e-6);
+        // A lower box scales the same shape down, still inside it.
+        let low = project(&estate(), 1000.0, 500.0);
+        assert_eq!(low.height, 500.0);
+        assert!(low.centres.iter().all(|(_, y)| *y - low.size / 2.0 >= 0.0 && *y + low.size / 2.0 <= 500.0));
     }
 
     #[test]
     fn a_long_row_is_a_low_box_and_odd_sets_do_not_break() {
-        let row: Vec<(f64, f64)> = (0..10).map(|n| (32.0, 120.0 + n as f64 * 0.0005)).collect();
-        let p = project(&row, 1000.0);
+        let line: Vec<(f64, f64)> = (0..10).map(|n| (32.0, 120.0 + n as f64 * 0.0005)).collect();
+        let p = project(&line, 1000.0, 1200.0);
         assert_eq!(p.height, 400.0, "the height is clamped at 0.4 widths");
         assert!(p.centres.iter().all(|(_, y)| (*y - 200.0).abs() < 1e-6), "a row sits in the middle");
 
-        let one = project(&[(32.0, 120.0)], 1000.0);
+        let one = project(&[(32.0, 120.0)], 1000.0, 1200.0);
         assert_eq!(one.centres.len(), 1);
         let (x, y) = one.centres[0];
         assert!((x - 500.0).abs() < 1e-6 && (y - one.height / 2.0).abs() < 1e-6, "a lone building is centred");
         assert!(one.size > 0.0);
 
-        let same = project(&[(32.0, 120.0), (32.0, 120.0)], 1000.0);
+        let same = project(&[(32.0, 120.0), (32.0, 120.0)], 1000.0, 1200.0);
         assert!(same.centres.iter().all(|(x, y)| x.is_finite() && y.is_finite()));
-        assert!(project(&[], 1000.0).centres.is_empty());
+        assert!(project(&[], 1000.0, 1200.0).centres.is_empty());
     }
 
     #[test]
     fn buildings_without_coordinates_are_counted_not_drawn() {
-        let row = |code: &str, lat: Option<f64>| BuildingRow {
-            code: code.into(),
-            number: code.into(),
-            lat,
-            lng: lat.map(|_| 120.0),
-        };
-        let layout =
-            lay_out(vec![row("1", Some(32.0)), row("2", None), row("3", Some(32.001)), row("4", Some(f64::NAN))]);
-        assert_eq!(layout.sites.iter().map(|s| s.code.as_str()).collect::<Vec<_>>(), ["1", "3"]);
-        assert_eq!(layout.unplaced, 2);
+        let layout = lay_out(vec![
+            row(1, "1", Some((32.0, 120.0))),
+            row(1, "2", None),
+            row(1, "3", Some((32.001, 120.0))),
+            row(1, "4", Some((f64::NAN, 120.0))),
+        ]);
+        let [block] = &layout.blocks[..] else { panic!("one estate, one block: {layout:?}") };
+        assert_eq!(block.sites.iter().map(|s| s.code.as_str()).collect::<Vec<_>>(), ["1", "3"]);
+        assert_eq!((layout.unplaced, block.caption), (2, None), "a lone estate needs no name");
         // Building 3 is north of 1: drawn above it.
-        assert!(layout.sites[1].y < layout.sites[0].y);
+        assert!(block.sites[1].y < block.sites[0].y);
+        assert!(lay_out(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn estates_far_apart_get_a_tile_each_at_a_readable_scale() {
+        // Two estates 3 km apart, as 越江新村 and 园林佳苑 in the district.
+        let mut rows: Vec<BuildingRow> =
+            estate().into_iter().enumerate().map(|(i, p)| row(1, &format!("a{i}"), Some(p))).collect();
+        rows.extend((0..24).map(|n| {
+            row(2, &format!("b{n}"), Some((31.975 + (n / 10) as f64 * 0.00036, 120.88 + (n % 10) as f64 * 0.00042)))
+        }));
+        let layout = lay_out(rows);
+        assert_eq!(layout.blocks.len(), 2);
+        let (a, b) = (&layout.blocks[0], &layout.blocks[1]);
+        assert_eq!((a.name.as_str(), b.name.as_str()), ("小区1", "小区2"));
+        assert!(a.caption.is_some() && b.caption.is_some(), "each under its name");
+        // Side by side, each inside its own half, at its own scale: one map
+        // over 3 km would draw 40 m apart buildings about 10 units wide.
+        assert!(a.sites.iter().all(|s| s.x >= 0.0 && s.x + a.size <= 500.0));
+        assert!(b.sites.iter().all(|s| s.x >= 500.0 && s.x + b.size <= 1000.0));
+        assert!(a.size > 25.0 && b.size > 25.0, "sizes {} {}", a.size, b.size);
+        for blk in [a, b] {
+            let (_, caption_y) = blk.caption.expect("caption");
+            assert!(blk.sites.iter().all(|s| s.y > caption_y && s.y + blk.size <= layout.height), "below its name");
+        }
     }
 
     #[test]
     fn numbers_fit_their_squares() {
         let site = |number: &str| Site { code: number.into(), number: number.into(), x: 0.0, y: 0.0 };
-        let mut layout =
-            Layout { width: 1000.0, height: 1000.0, size: 80.0, sites: vec![site("1"), site("98")], unplaced: 0 };
-        assert_eq!(layout.font_size(), "40");
-        layout.sites.push(site("100"));
-        assert_eq!(layout.font_size(), "38", "three digits need a smaller size");
-        assert!(layout.labelled());
-        layout.size = 20.0;
-        assert!(!layout.labelled(), "squares too small for a number carry none");
+        let mut block = Block { name: String::new(), caption: None, size: 80.0, sites: vec![site("1"), site("98")] };
+        assert_eq!(block.font_size(), "40");
+        block.sites.push(site("100"));
+        assert_eq!(block.font_size(), "38", "three digits need a smaller size");
+        assert!(block.labelled());
+        block.size = 20.0;
+        assert!(!block.labelled(), "squares too small for a number carry none");
     }
 
     #[test]

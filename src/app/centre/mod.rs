@@ -461,7 +461,7 @@ impl Wall {
     /// The next update to send, once the figures differ from the last sent.
     async fn next(mut self) -> Option<(std::result::Result<Event, Infallible>, Wall)> {
         // The stream only recolours the map: its layout is not needed.
-        let no_map = Layout { width: 0.0, height: 0.0, size: 0.0, sites: Vec::new(), unplaced: 0 };
+        let no_map = Layout { width: 0.0, height: 0.0, blocks: Vec::new(), unplaced: 0 };
         loop {
             if !self.first {
                 tokio::time::sleep(Duration::from_secs(1)).await;
