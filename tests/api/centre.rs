@@ -158,6 +158,23 @@ async fn the_wall_shows_what_was_filed_closed_and_late(app: TestApp) {
     assert!(late_by > 0 && time_ms(&lift["due_at"]) + 30 * 60_000 < nine + 15 * HOUR_MS, "{lift}");
     app.clock.advance(late_by);
 
+    // Elsewhere in the district, a flood of newer events: the stream must
+    // look past them (several batches) to find this street's.
+    let yuanlin = report(&app, &staff, "lighting", "园林佳苑5幢路灯不亮", "32060201200501005").await;
+    let mut tx = app.db.begin().await.expect("tx");
+    for _ in 0..450 {
+        linli::db::query(
+            "INSERT INTO case_events (case_id, action, to_status, actor_kind, actor_label, data, at)
+             VALUES ($1, 'report', 'reported', 'system', '系统', '{}', $2)",
+        )
+        .bind(yuanlin["id"].as_i64().expect("id"))
+        .bind(app.clock.now_ms())
+        .execute(&mut tx)
+        .await
+        .expect("event");
+    }
+    tx.commit().await.expect("commit");
+
     let html = page(&app, &wall).await;
     let s = first_update(&app, &wall).await;
 

@@ -19,8 +19,12 @@ pub const WIDTH: f64 = 1000.0;
 /// read from three metres. Their colour still shows.
 const LABEL_MIN: f64 = 60.0;
 /// Several estates are drawn side by side, each at its own scale under its
-/// name (one map of a district would shrink each estate to a dot).
+/// name (one map of a district would shrink each estate to a dot): the
+/// band for the name, and the largest and smallest size it is written at
+/// (smaller would not be read; then no estate is named).
 const CAPTION: f64 = 56.0;
+const CAPTION_FONT: f64 = 36.0;
+const CAPTION_MIN: f64 = 24.0;
 const GAP: f64 = 30.0;
 
 /// A building on the map.
@@ -37,8 +41,9 @@ pub struct Site {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
     pub name: String,
-    /// Where its name is written (left end of the baseline), if written.
-    pub caption: Option<(f64, f64)>,
+    /// Where its name is written (left end of the baseline) and how large,
+    /// if written.
+    pub caption: Option<(f64, f64, f64)>,
     /// The side of its squares.
     pub size: f64,
     pub sites: Vec<Site>,
@@ -61,10 +66,6 @@ impl Layout {
 
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()
-    }
-
-    pub fn caption_size(&self) -> f64 {
-        CAPTION * 0.64
     }
 }
 
@@ -186,6 +187,15 @@ pub async fn layout(db: &Db, low: &str, high: &str) -> Result<Layout> {
 
 type Placed = (BuildingRow, (f64, f64));
 
+/// Where an estate is drawn: alone over the whole map, or in a tile of a
+/// shared one, with its name above it when names are legible there (the
+/// caption band's height and the font size).
+#[derive(Clone, Copy)]
+enum Frame {
+    Whole,
+    Tile(Option<(f64, f64)>),
+}
+
 /// Rows (ordered by estate) into the map: one estate fills the box; several
 /// share it in a grid of equal tiles, each under its name.
 fn lay_out(rows: Vec<BuildingRow>) -> Layout {
@@ -205,7 +215,7 @@ fn lay_out(rows: Vec<BuildingRow>) -> Layout {
     if estates.len() <= 1 {
         let (blocks, height) = match estates.pop() {
             Some(sites) => {
-                let (block, height) = block(sites, (0.0, 0.0), WIDTH, WIDTH * 1.2, false);
+                let (block, height) = block(sites, (0.0, 0.0), WIDTH, WIDTH * 1.2, Frame::Whole);
                 (vec![block], height)
             }
             None => (Vec::new(), WIDTH * 0.6),
@@ -214,27 +224,38 @@ fn lay_out(rows: Vec<BuildingRow>) -> Layout {
     }
     let cols = (estates.len() as f64).sqrt().ceil() as usize;
     let tile_w = WIDTH / cols as f64;
-    let (inner_w, inner_h) = (tile_w - GAP, tile_w * 0.8 - CAPTION);
-    let tile_h = CAPTION + inner_h + GAP;
+    let longest = estates.iter().map(|e| e[0].0.estate.chars().count()).max().unwrap_or(1).max(1);
+    let font = CAPTION_FONT.min((tile_w - GAP) / longest as f64);
+    let caption = (font >= CAPTION_MIN).then_some((CAPTION, font));
+    let band = caption.map_or(0.0, |c| c.0);
+    let (inner_w, inner_h) = (tile_w - GAP, tile_w * 0.8 - band);
+    let tile_h = band + inner_h + GAP;
     let rows_of_tiles = estates.len().div_ceil(cols) as f64;
     let blocks = estates
         .into_iter()
         .enumerate()
         .map(|(i, sites)| {
             let corner = ((i % cols) as f64 * tile_w + GAP / 2.0, (i / cols) as f64 * tile_h);
-            block(sites, corner, inner_w, inner_h, true).0
+            block(sites, corner, inner_w, inner_h, Frame::Tile(caption)).0
         })
         .collect();
     Layout { width: WIDTH, height: rows_of_tiles * tile_h, blocks, unplaced }
 }
 
 /// One estate projected into a box `width` wide and at most `max_height`
-/// high at `corner`, centred in it, under its name when `captioned`;
-/// returns the block and the height its box took.
-fn block(sites: Vec<Placed>, corner: (f64, f64), width: f64, max_height: f64, captioned: bool) -> (Block, f64) {
+/// high at `corner`; in a tile, centred in it under its caption. Returns
+/// the block and the height it took.
+fn block(sites: Vec<Placed>, corner: (f64, f64), width: f64, max_height: f64, frame: Frame) -> (Block, f64) {
     let points: Vec<(f64, f64)> = sites.iter().map(|(_, p)| *p).collect();
     let p = project(&points, width, max_height);
-    let top = if captioned { corner.1 + CAPTION + (max_height - p.height) / 2.0 } else { corner.1 };
+    let (top, used, caption) = match frame {
+        Frame::Whole => (corner.1, p.height, None),
+        Frame::Tile(caption) => {
+            let band = caption.map_or(0.0, |(band, _)| band);
+            let at = caption.map(|(band, font)| (corner.0, corner.1 + band * 0.7, font));
+            (corner.1 + band + (max_height - p.height) / 2.0, band + max_height, at)
+        }
+    };
     let half = p.size / 2.0;
     let name = sites.first().map(|(r, _)| r.estate.clone()).unwrap_or_default();
     let sites = sites
@@ -242,8 +263,7 @@ fn block(sites: Vec<Placed>, corner: (f64, f64), width: f64, max_height: f64, ca
         .zip(p.centres)
         .map(|((r, _), (x, y))| Site { code: r.code, number: r.number, x: corner.0 + x - half, y: top + y - half })
         .collect();
-    let caption = captioned.then_some((corner.0, corner.1 + CAPTION * 0.7));
-    (Block { name, caption, size: p.size, sites }, if captioned { max_height + CAPTION } else { p.height })
+    (Block { name, caption, size: p.size, sites }, used)
 }
 
 /// How a building is coloured: by its worst open case.
@@ -385,8 +405,33 @@ mod tests {
         assert!(b.sites.iter().all(|s| s.x >= 500.0 && s.x + b.size <= 1000.0));
         assert!(a.size > 25.0 && b.size > 25.0, "sizes {} {}", a.size, b.size);
         for blk in [a, b] {
-            let (_, caption_y) = blk.caption.expect("caption");
+            let (_, caption_y, font) = blk.caption.expect("caption");
+            assert_eq!(font, CAPTION_FONT);
             assert!(blk.sites.iter().all(|s| s.y > caption_y && s.y + blk.size <= layout.height), "below its name");
+        }
+    }
+
+    #[test]
+    fn many_estates_share_the_box_unnamed_when_names_would_be_unreadable() {
+        let rows: Vec<BuildingRow> = (0..50)
+            .flat_map(|e| {
+                (0..4).map(move |n| {
+                    row(e, &format!("{e}-{n}"), Some((32.0 + e as f64 * 0.01, 120.0 + n as f64 * 0.0004)))
+                })
+            })
+            .map(|mut r| {
+                r.estate = "和平东新村".into();
+                r
+            })
+            .collect();
+        let layout = lay_out(rows);
+        assert_eq!(layout.blocks.len(), 50);
+        assert!(layout.blocks.iter().all(|b| b.caption.is_none()), "eight tiles across leave names too small");
+        // Tiles do not overlap: every block's squares stay in its own column.
+        let tile = WIDTH / 8.0;
+        for (i, b) in layout.blocks.iter().enumerate() {
+            let x0 = (i % 8) as f64 * tile;
+            assert!(b.sites.iter().all(|s| s.x >= x0 && s.x + b.size <= x0 + tile), "block {i}");
         }
     }
 

@@ -33,7 +33,7 @@ use crate::cases::store::OPEN;
 use crate::cases::workflow::Status;
 use crate::db::{Db, query, query_dyn};
 use crate::error::{Error, Result};
-use crate::org::OrgNode;
+use crate::org::{Level, OrgNode};
 use crate::people::Role;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -48,8 +48,9 @@ pub fn endpoints() -> Vec<Endpoint> {
 
 /// Overdue cases listed (the count covers all of them).
 const OVERDUE_LISTED: i64 = 6;
-/// Categories listed beside the statuses.
+/// Categories and grids listed under the map.
 const CATEGORIES_LISTED: usize = 6;
+const GRIDS_LISTED: usize = 9;
 /// How long a wall reuses its ranking: it moves slowly, and summing 30 days
 /// of deadlines every second per wall would not.
 const RANKING_TTL_MS: i64 = 30_000;
@@ -91,7 +92,10 @@ pub struct Snapshot {
     pub overdue_count: i64,
     pub by_status: Vec<Count>,
     pub by_category: Vec<Count>,
+    /// The grids needing attention first, at most GRIDS_LISTED of them.
     pub by_grid: Vec<GridRow>,
+    /// Grids in scope, listed or not.
+    pub grid_count: usize,
     pub overdue: Vec<OverdueCase>,
     pub rates: Indicators,
     /// Buildings with open cases; every other building is drawn grey.
@@ -275,16 +279,38 @@ fn by_category(kinds: &[(Status, String, i64)]) -> Vec<Count> {
     counts
 }
 
-/// Open and overdue per grid, and per building, from the per-place rows.
-fn fold_places(places: &[PlaceRow], grids: &[OrgNode]) -> (Vec<GridRow>, Vec<Load>) {
-    let by_grid = grids
+/// Open and overdue per grid, the grids needing attention first (most
+/// overdue, then most open) and only the first few: a street may have
+/// hundreds. Each place counts under the grid among its ancestors, found by
+/// walking its path rather than by testing every grid.
+/// Above a community grids are named with it (every community has its 第一网格).
+fn per_grid(places: &[PlaceRow], grids: &[GridNode], with_community: bool) -> Vec<GridRow> {
+    let index: HashMap<&str, usize> = grids.iter().enumerate().map(|(i, g)| (g.path.as_str(), i)).collect();
+    let mut totals = vec![(0, 0); grids.len()];
+    for r in places {
+        // "/1/5/23/" is under "/1/", "/1/5/" and "/1/5/23/".
+        let path = r.node_path.as_str();
+        if let Some(&g) = path.match_indices('/').skip(1).find_map(|(i, _)| index.get(&path[..=i])) {
+            totals[g] = (totals[g].0 + r.open, totals[g].1 + r.overdue);
+        }
+    }
+    let mut rows: Vec<GridRow> = grids
         .iter()
-        .map(|g| {
-            let rows = places.iter().filter(|r| r.node_path.starts_with(&g.path));
-            let (open, overdue) = rows.fold((0, 0), |(o, d), r| (o + r.open, d + r.overdue));
-            GridRow { code: g.code.clone(), name: g.name.clone(), open, overdue }
+        .zip(totals)
+        .map(|(g, (open, overdue))| GridRow {
+            code: g.code.clone(),
+            name: if with_community { format!("{} {}", g.community, g.name) } else { g.name.clone() },
+            open,
+            overdue,
         })
         .collect();
+    rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(b.open.cmp(&a.open)).then_with(|| a.code.cmp(&b.code)));
+    rows.truncate(GRIDS_LISTED);
+    rows
+}
+
+/// Open and overdue per building, sorted by code (the page looks them up).
+fn per_building(places: &[PlaceRow]) -> Vec<Load> {
     let mut buildings: HashMap<&str, (i64, i64)> = HashMap::new();
     for r in places {
         if let Some(code) = r.building_code.as_deref() {
@@ -302,13 +328,24 @@ fn fold_places(places: &[PlaceRow], grids: &[OrgNode]) -> (Vec<GridRow>, Vec<Loa
         })
         .collect();
     loads.sort_by(|a, b| a.code.cmp(&b.code));
-    (by_grid, loads)
+    loads
 }
 
-async fn grids_in(db: &Db, (low, high): (&str, &str)) -> Result<Vec<OrgNode>> {
+crate::db_row! {
+    /// A grid in scope, with the community it belongs to.
+    struct GridNode {
+        code: String,
+        name: String,
+        path: String,
+        community: String,
+    }
+}
+
+/// The grids of a subtree: one row per grid, the tree's own size.
+async fn grids_in(db: &Db, (low, high): (&str, &str)) -> Result<Vec<GridNode>> {
     Ok(query(
-        "SELECT id, code, parent_id, level, name, path, lat, lng, boundary, office_phone, office_address
-         FROM org_nodes WHERE level = 'grid' AND path >= $1 AND path < $2 ORDER BY code",
+        "SELECT g.code, g.name, g.path, p.name AS community FROM org_nodes g JOIN org_nodes p ON p.id = g.parent_id
+         WHERE g.level = 'grid' AND g.path >= $1 AND g.path < $2 ORDER BY g.code",
     )
     .bind(low)
     .bind(high)
@@ -358,7 +395,8 @@ pub async fn snapshot(state: &AppState, scope: &OrgNode, memo: &mut Memo) -> Res
     let places = open_by_place(db, bounds, now).await?;
     let kinds = open_by_kind(db, bounds).await?;
     let grids = grids_in(db, bounds).await?;
-    let (by_grid, map) = fold_places(&places, &grids);
+    let with_community = matches!(scope.level, Level::District | Level::Street);
+    let (by_grid, map) = (per_grid(&places, &grids, with_community), per_building(&places));
     // Cases due from 30 days ago to 30 days ahead: recent work, and work
     // already finished ahead of its deadline.
     let rates = indicators::for_subtree(
@@ -377,6 +415,7 @@ pub async fn snapshot(state: &AppState, scope: &OrgNode, memo: &mut Memo) -> Res
         by_status: by_status(&kinds),
         by_category: by_category(&kinds),
         by_grid,
+        grid_count: grids.len(),
         overdue: overdue_cases(db, bounds, now).await?,
         rates,
         map,
@@ -467,7 +506,10 @@ impl Wall {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
             self.first = false;
-            let s = match snapshot(&self.state, &self.scope, &mut self.memo).await {
+            let started = std::time::Instant::now();
+            let read = snapshot(&self.state, &self.scope, &mut self.memo).await;
+            tracing::debug!(scope = %self.scope.code, ms = started.elapsed().as_secs_f64() * 1e3, "wall snapshot");
+            let s = match read {
                 Ok(s) if self.last.as_ref() != Some(&s) => s,
                 Ok(_) => continue,
                 Err(e) => {
@@ -516,25 +558,18 @@ mod tests {
     }
 
     #[test]
-    fn places_fold_into_grids_and_buildings() {
+    fn places_add_up_by_grid_and_building() {
         let place = |path: &str, b: Option<&str>, open, overdue| PlaceRow {
             node_path: path.into(),
             building_code: b.map(str::to_string),
             open,
             overdue,
         };
-        let grid = |code: &str, path: &str| OrgNode {
-            id: 0,
+        let grid = |code: &str, path: &str| GridNode {
             code: code.into(),
-            parent_id: None,
-            level: crate::org::Level::Grid,
             name: code.into(),
             path: path.into(),
-            lat: None,
-            lng: None,
-            boundary: None,
-            office_phone: None,
-            office_address: None,
+            community: "越江社区".into(),
         };
         let places = [
             place("/1/2/", Some("B1"), 2, 1),
@@ -542,12 +577,22 @@ mod tests {
             place("/1/3/", Some("B2"), 1, 0),
             place("/1/3/", None, 4, 4), // located by coordinates only
         ];
-        let (grids, loads) = fold_places(&places, &[grid("g2", "/1/2/"), grid("g3", "/1/3/"), grid("g4", "/1/4/")]);
-        assert_eq!(grids.iter().map(|g| (g.open, g.overdue)).collect::<Vec<_>>(), [(3, 1), (5, 4), (0, 0)]);
+        let grids = per_grid(&places, &[grid("g2", "/1/2/"), grid("g3", "/1/3/"), grid("g4", "/1/4/")], false);
+        let got: Vec<(&str, i64, i64)> = grids.iter().map(|g| (g.code.as_str(), g.open, g.overdue)).collect();
+        assert_eq!(got, [("g3", 5, 4), ("g2", 3, 1), ("g4", 0, 0)], "the most overdue first");
+        let loads = per_building(&places);
         assert_eq!(
             loads.iter().map(|l| (l.code.as_str(), l.open, l.overdue, l.state)).collect::<Vec<_>>(),
             [("B1", 3, 1, map::State::Overdue), ("B2", 1, 0, map::State::Open)]
         );
+        let many: Vec<GridNode> = (0..20).map(|i| grid(&format!("g{i:02}"), &format!("/1/{}/", i + 10))).collect();
+        assert_eq!(
+            per_grid(&places, &many, false).len(),
+            GRIDS_LISTED,
+            "a street's hundreds of grids are not all listed"
+        );
+        let named = per_grid(&places, &many[..1], true);
+        assert_eq!(named[0].name, "越江社区 g00", "a street's wall names the community");
     }
 
     #[test]

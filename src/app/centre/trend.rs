@@ -129,7 +129,11 @@ impl Trend {
 /// The charts' user space: the SVG is drawn at about this size at 1920 px.
 pub const CHART_W: f64 = 480.0;
 pub const CHART_H: f64 = 240.0;
-const LEFT: f64 = 48.0;
+/// Room for the y axis's labels: a digit of the 24-unit tick font is about
+/// 14.5 units wide.
+fn left_for(max: i64) -> f64 {
+    14.0 + 14.5 * max.to_string().len() as f64
+}
 const RIGHT: f64 = 8.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 36.0;
@@ -171,6 +175,8 @@ pub struct Tick {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plot {
     pub max: i64,
+    /// Where the plot starts, right of the y axis's labels.
+    pub left: f64,
     pub new_bars: Vec<Rect>,
     pub closed_bars: Vec<Rect>,
     pub new_line: String,
@@ -179,10 +185,12 @@ pub struct Plot {
 }
 
 impl Plot {
-    fn frame(series: &Series) -> (i64, f64, f64) {
+    /// The axis's top value, the plot's left edge, a slot's width and the plot's height.
+    fn frame(series: &Series) -> (i64, f64, f64, f64) {
         let max = nice_max(series.new.iter().chain(&series.closed).copied().max().unwrap_or(0));
+        let left = left_for(max);
         let slots = series.new.len().max(1) as f64;
-        (max, (CHART_W - LEFT - RIGHT) / slots, CHART_H - TOP - BOTTOM)
+        (max, left, (CHART_W - left - RIGHT) / slots, CHART_H - TOP - BOTTOM)
     }
 
     fn ticks(at: &[(usize, String)], x: impl Fn(usize) -> f64) -> Vec<Tick> {
@@ -198,12 +206,12 @@ impl Plot {
 
     /// Pairs of bars per slot (new, closed); ticks at slot boundaries.
     pub fn bars(series: &Series, ticks: &[(usize, String)]) -> Plot {
-        let (max, slot_w, plot_h) = Plot::frame(series);
+        let (max, left, slot_w, plot_h) = Plot::frame(series);
         let bar = |slot: usize, v: i64, shift: f64| {
             // A slot with any case shows at least a sliver.
             let h = if v > 0 { (v as f64 / max as f64 * plot_h).max(3.0) } else { 0.0 };
             Rect {
-                x: r1(LEFT + (slot as f64 + shift) * slot_w),
+                x: r1(left + (slot as f64 + shift) * slot_w),
                 y: r1(TOP + plot_h - h),
                 w: r1(slot_w * 0.4),
                 h: r1(h),
@@ -211,23 +219,24 @@ impl Plot {
         };
         Plot {
             max,
+            left,
             new_bars: series.new.iter().enumerate().map(|(i, v)| bar(i, *v, 0.1)).collect(),
             closed_bars: series.closed.iter().enumerate().map(|(i, v)| bar(i, *v, 0.5)).collect(),
             new_line: String::new(),
             closed_line: String::new(),
-            ticks: Plot::ticks(ticks, |s| LEFT + s as f64 * slot_w),
+            ticks: Plot::ticks(ticks, |s| left + s as f64 * slot_w),
         }
     }
 
     /// Two polylines through the slots' middles; ticks under the slots.
     pub fn lines(series: &Series, ticks: &[(usize, String)]) -> Plot {
-        let (max, slot_w, plot_h) = Plot::frame(series);
+        let (max, left, slot_w, plot_h) = Plot::frame(series);
         let line = |values: &[i64]| {
             values
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    let (x, y) = (LEFT + (i as f64 + 0.5) * slot_w, TOP + plot_h * (1.0 - *v as f64 / max as f64));
+                    let (x, y) = (left + (i as f64 + 0.5) * slot_w, TOP + plot_h * (1.0 - *v as f64 / max as f64));
                     format!("{},{}", r1(x), r1(y))
                 })
                 .collect::<Vec<_>>()
@@ -235,20 +244,18 @@ impl Plot {
         };
         Plot {
             max,
+            left,
             new_bars: Vec::new(),
             closed_bars: Vec::new(),
             new_line: line(&series.new),
             closed_line: line(&series.closed),
-            ticks: Plot::ticks(ticks, |s| LEFT + (s as f64 + 0.5) * slot_w),
+            ticks: Plot::ticks(ticks, |s| left + (s as f64 + 0.5) * slot_w),
         }
     }
 
     // Fixed positions, for the template.
     pub fn view_box(&self) -> String {
         format!("0 0 {CHART_W} {CHART_H}")
-    }
-    pub fn left(&self) -> f64 {
-        LEFT
     }
     pub fn right(&self) -> f64 {
         CHART_W - RIGHT
@@ -263,7 +270,7 @@ impl Plot {
         CHART_H - 8.0
     }
     pub fn y_label_x(&self) -> f64 {
-        LEFT - 6.0
+        self.left - 6.0
     }
 }
 
@@ -319,8 +326,19 @@ mod tests {
             assert!((b.y + b.h - (CHART_H - BOTTOM)).abs() < 0.11, "{b:?}");
         }
         assert!(p.new_bars[9].x < p.closed_bars[9].x && p.closed_bars[9].x < p.new_bars[10].x);
-        assert_eq!((p.ticks[0].x, p.ticks[1].x), (LEFT, CHART_W - RIGHT));
+        assert_eq!((p.ticks[0].x, p.ticks[1].x), (p.left, CHART_W - RIGHT));
         assert_eq!((p.ticks[0].anchor, p.ticks[1].anchor), ("middle", "end"));
+    }
+
+    #[test]
+    fn the_y_axis_makes_room_for_its_labels() {
+        let one = Series { new: vec![1], closed: vec![0] };
+        let thousands = Series { new: vec![1850], closed: vec![89] };
+        let (small, big) = (Plot::bars(&one, &[]), Plot::bars(&thousands, &[]));
+        assert_eq!(big.max, 2000);
+        // "2000" at 24 units is about 58 wide: it must fit left of the plot.
+        assert!(big.y_label_x() >= 4.0 * 14.5 && big.left > small.left, "{} {}", big.left, small.left);
+        assert!(big.new_bars[0].x > big.left);
     }
 
     #[test]
