@@ -81,22 +81,22 @@ const BATCHES: usize = 5;
 /// of the subtree first (60 ms for a street of 200,000 cases), every second.
 pub async fn latest(db: &Db, (low, high): (&str, &str), now: i64) -> Result<Vec<FeedItem>> {
     let mut items = Vec::new();
-    // The oldest (at, id) read so far: the next batch starts below it.
+    // The oldest (at, id) read so far: the next batch starts below it (many
+    // events may share a millisecond, so the time alone is not enough).
     let mut below = (i64::MAX, i64::MAX);
     for _ in 0..BATCHES {
         let events: Vec<EventRow> = query(
             "SELECT id, case_id, action, actor_kind, actor_label, at FROM case_events
-             WHERE at >= $1 AND at <= $2 AND action IN ('report', 'close', 'escalate')
-             ORDER BY at DESC, id DESC LIMIT $3",
+             WHERE at >= $1 AND at <= $2 AND (at < $2 OR id < $3) AND action IN ('report', 'close', 'escalate')
+             ORDER BY at DESC, id DESC LIMIT $4",
         )
         .bind(now - LOOKBACK_MS)
         .bind(below.0)
+        .bind(below.1)
         .bind(BATCH)
         .fetch_all(db)
         .await?;
         let full = events.len() as i64 == BATCH;
-        // Events at the boundary millisecond came in the last batch already.
-        let events: Vec<EventRow> = events.into_iter().filter(|e| (e.at, e.id) < below).collect();
         let Some(last) = events.last() else { break };
         below = (last.at, last.id);
         let ids: Vec<i64> = events.iter().map(|e| e.case_id).collect();
