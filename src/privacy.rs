@@ -165,6 +165,16 @@ pub fn mask_text(text: &str) -> String {
     out
 }
 
+/// A person's name for screens anyone may read: the family name kept, the
+/// rest masked (`王小明` → `王**`). A name of one character is masked whole.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.trim().chars().collect();
+    match chars.split_first() {
+        Some((first, rest)) if !rest.is_empty() => format!("{first}{}", "*".repeat(rest.len())),
+        _ => "*".repeat(chars.len()),
+    }
+}
+
 fn mask_keep(chars: &[char], head: usize, tail: usize) -> String {
     if chars.len() <= head + tail {
         return "*".repeat(chars.len());
@@ -178,6 +188,14 @@ fn mask_keep(chars: &[char], head: usize, tail: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_names_keeping_the_family_name() {
+        assert_eq!(mask_name("王小明"), "王**");
+        assert_eq!(mask_name("李华"), "李*");
+        assert_eq!(mask_name("张"), "*");
+        assert_eq!(mask_name(""), "");
+    }
 
     #[test]
     fn masks_mobiles_the_usual_way() {

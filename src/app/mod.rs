@@ -29,6 +29,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         resident::endpoints(),
         vec![
             Endpoint::get("/static/app.css", app_css),
+            Endpoint::get("/static/centre.css", centre_css),
             Endpoint::get("/static/centre.js", centre_js),
             Endpoint::get("/favicon.ico", favicon),
         ],
@@ -38,26 +39,28 @@ pub fn endpoints() -> Vec<Endpoint> {
     .collect()
 }
 
+/// A file compiled into the binary, cached by browsers for an hour.
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+}
+
+const CSS: &str = "text/css; charset=utf-8";
+
 async fn app_css() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/app.css"),
-    )
+    asset(CSS, include_str!("../../static/app.css"))
+}
+
+async fn centre_css() -> impl IntoResponse {
+    asset(CSS, include_str!("../../static/centre.css"))
 }
 
 async fn centre_js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/centre.js"),
-    )
+    asset("text/javascript; charset=utf-8", include_str!("../../static/centre.js"))
 }
 
 /// linli's icon (an SVG: every browser linli supports takes one).
 async fn favicon() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../../static/icon.svg"),
-    )
+    asset("image/svg+xml", include_str!("../../static/icon.svg"))
 }
 
 /// What every app page's frame needs: words, the signed-in person, links.

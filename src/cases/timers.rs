@@ -4,11 +4,11 @@
 
 use serde_json::json;
 
-use super::{Case, notes};
 use super::notices::{Audience, notify_audience};
 use super::service::{ActionInput, MAX_ESCALATION, apply, deadline_text, summary};
 use super::store::{self, NewEvent};
 use super::workflow::{Action, Status};
+use super::{Case, notes};
 use crate::auth::Actor;
 use crate::db::Tx;
 use crate::error::Result;

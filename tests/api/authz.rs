@@ -76,6 +76,7 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
             | "/api/v1/status"
             | "/api/v1/openapi.json"
             | "/static/app.css"
+            | "/static/centre.css"
             | "/static/centre.js"
             | "/favicon.ico",
         ) => Public("service"),

@@ -6,35 +6,51 @@
 
 use crate::shipped::{Shipped, warnings};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_first_story_in_chromium_on_a_phone() {
-    let browser_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
+const BROWSER_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
+const ARTIFACTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/browser-artifacts");
+
+/// The Chromium to drive, or `None` (with a notice) when this machine has
+/// none or tests/browser has no Node client.
+pub fn chromium() -> Option<String> {
     let chromium = std::env::var("LINLI_TEST_CHROMIUM").ok().filter(|c| !c.is_empty());
     let ready =
-        chromium.is_some() && std::path::Path::new(&format!("{browser_dir}/node_modules/playwright-core")).exists();
-    let Some(chromium) = chromium.filter(|_| ready) else {
+        chromium.is_some() && std::path::Path::new(&format!("{BROWSER_DIR}/node_modules/playwright-core")).exists();
+    if !ready {
         use std::io::Write as _;
         let _ = writeln!(
             std::io::stderr(),
             "\nNOTE: LINLI_TEST_CHROMIUM is not set (or tests/browser has no node_modules): the browser test is SKIPPED (.ci/run sets it up).\n"
         );
-        return;
-    };
-    let server = Shipped::start(&["--worker-interval-ms", "200"]).await;
-    let artifacts = concat!(env!("CARGO_MANIFEST_DIR"), "/target/browser-artifacts");
+    }
+    chromium.filter(|_| ready)
+}
+
+/// Runs `tests/browser/{script}` against the server at `base` and returns
+/// what it printed; fails the test unless it exits cleanly. Screenshots
+/// land in target/browser-artifacts.
+pub async fn run_script(base: &str, chromium: &str, script: &str, env: &[(&str, String)]) -> String {
     let out = tokio::process::Command::new("node")
-        .arg(format!("{browser_dir}/story.mjs"))
-        .env("LINLI_URL", &server.base)
+        .arg(format!("{BROWSER_DIR}/{script}"))
+        .env("LINLI_URL", base)
         .env("LINLI_PASSWORD", linli::demo::DEMO_PASSWORD)
         .env("LINLI_CHROMIUM", chromium)
-        .env("LINLI_ARTIFACTS", artifacts)
+        .env("LINLI_ARTIFACTS", ARTIFACTS)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .await
         .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_story_in_chromium_on_a_phone() {
+    let Some(chromium) = chromium() else { return };
+    let server = Shipped::start(&["--worker-interval-ms", "200"]).await;
+    let stdout = run_script(&server.base, &chromium, "story.mjs", &[]).await;
     assert!(stdout.contains("browser story passed"), "{stdout}");
-    std::fs::write(format!("{artifacts}/story.log"), stdout.as_bytes()).expect("write the story's log");
+    std::fs::write(format!("{ARTIFACTS}/story.log"), stdout.as_bytes()).expect("write the story's log");
     let log = server.stop().await;
     assert!(warnings(&log).is_empty(), "warnings in the server log:\n{}", log.join("\n"));
 }

@@ -9,6 +9,7 @@ mod indicators;
 mod authz;
 mod browser;
 mod cases;
+mod centre;
 mod channels;
 mod crash;
 mod directory;
