@@ -167,7 +167,11 @@ pub fn mask_text(text: &str) -> String {
 
 /// A person's name for screens anyone may read: the family name kept, the
 /// rest masked (`王小明` → `王**`). A name of one character is masked whole.
+/// The role a name speaks in stays readable (`王小明（微网格员）` → `王**（微网格员）`).
 pub fn mask_name(name: &str) -> String {
+    if let Some((person, role)) = name.trim().split_once('（') {
+        return format!("{}（{role}", mask_name(person));
+    }
     let chars: Vec<char> = name.trim().chars().collect();
     match chars.split_first() {
         Some((first, rest)) if !rest.is_empty() => format!("{first}{}", "*".repeat(rest.len())),
@@ -194,6 +198,7 @@ mod tests {
         assert_eq!(mask_name("王小明"), "王**");
         assert_eq!(mask_name("李华"), "李*");
         assert_eq!(mask_name("张"), "*");
+        assert_eq!(mask_name("何淑贞（微网格员）"), "何**（微网格员）");
         assert_eq!(mask_name(""), "");
     }
 
