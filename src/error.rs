@@ -30,9 +30,10 @@ pub enum Error {
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(String),
-    /// A case action that its workflow does not allow from where it stands.
-    #[error("cannot {} a case that is {}", .0.action, .0.from)]
-    IllegalTransition(crate::cases::workflow::Illegal),
+    /// An action a state machine (a case's workflow, a campaign's, …) does
+    /// not allow from where it stands.
+    #[error("{}状态下不能{}", .0.from_name, .0.action_name)]
+    IllegalTransition(Illegal),
     #[error(transparent)]
     Db(DbError),
     #[error(transparent)]
@@ -40,6 +41,17 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a state machine refused an action: where it stands, what was asked,
+/// and what it allows instead (codes for clients, names for people).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Illegal {
+    pub from: &'static str,
+    pub from_name: &'static str,
+    pub action: &'static str,
+    pub action_name: &'static str,
+    pub allowed: Vec<&'static str>,
+}
 
 impl Error {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {

@@ -43,7 +43,7 @@ async fn managed_nodes(state: &AppState, user: &WebUser) -> Result<Vec<OrgNode>>
 }
 
 fn forbid_unless_manager(user: &WebUser) -> Result<()> {
-    if user.person.grants.iter().any(|g| matches!(g.role, Role::Admin | Role::CommunityStaff | Role::CommandCentre)) {
+    if user.person.grants.iter().any(|g| Role::MANAGERS.contains(&g.role)) {
         Ok(())
     } else {
         Err(Error::Forbidden("only community staff, the command centre and administrators manage this".into()))

@@ -90,13 +90,8 @@ impl Chrome {
                 name: p.name.clone(),
                 roles: roles.join(t.tr("、", ", ")),
                 csrf: u.csrf.clone(),
-                can_admin: p
-                    .grants
-                    .iter()
-                    .any(|g| matches!(g.role, Role::Admin | Role::CommunityStaff | Role::CommandCentre)),
-                can_centre: p.grants.iter().any(|g| {
-                    matches!(g.role, Role::Admin | Role::CommunityStaff | Role::CommandCentre | Role::GridHead)
-                }),
+                can_admin: p.grants.iter().any(|g| Role::MANAGERS.contains(&g.role)),
+                can_centre: p.grants.iter().any(|g| Role::OVERSEERS.contains(&g.role)),
             }
         });
         Chrome { t, user, path: path.to_string() }

@@ -14,14 +14,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{Chrome, render};
 use crate::auth::Actor;
+use crate::cases::draft::Draft;
 use crate::cases::routes::view_for;
-use crate::cases::service::{self, ActionInput, Location, ReportInput};
-use crate::cases::store::Reporter;
+use crate::cases::service::{self, ActionInput};
 use crate::cases::view::{CaseView, EventView};
 use crate::cases::workflow::Action;
 use crate::cases::{Case, Source};
 use crate::error::{Error, Result};
-use crate::privacy::Phone;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -179,32 +178,21 @@ async fn report(
             Some(u) => Some(u.parse::<i64>().map_err(|_| Error::invalid("unit", "单元号不对"))?),
             None => triage.unit.map(i64::from),
         };
-        let phone = match form.get("phone") {
-            Some(p) => Some(Phone::parse(p).map_err(|e| Error::invalid("phone", e.to_string()))?.reveal().to_string()),
-            None => None,
-        };
-        let name = form.get("name").map(str::to_string).or_else(|| actor.person().map(|p| p.name.clone()));
-        let input = ReportInput {
-            category,
-            description: description.clone(),
-            urgent: triage.urgent,
-            location: Location::Building(code.clone()),
+        let draft = Draft {
+            category: Some(category),
+            description,
+            building: Some(code.clone()),
             unit,
             room: form.get("room").map(str::to_string).or(triage.room.clone()),
             floor: triage.floor.map(i64::from),
-            reporter: Reporter { person_id: actor.person_id(), name, phone, ..Default::default() },
-            source,
-            hold: false,
+            urgent: triage.urgent,
+            name: form.get("name").map(str::to_string).or_else(|| actor.person().map(|p| p.name.clone())),
+            phone: form.get("phone").map(str::to_string),
+            attachments: form.photos.clone(),
+            source: Some(source),
+            ..Default::default()
         };
-        let case = service::report(&state, &actor, input).await?;
-        if !form.photos.is_empty() {
-            let input = ActionInput {
-                note: Some(crate::cases::notes::REPORTER_PHOTO.into()),
-                attachments: form.photos.clone(),
-                ..Default::default()
-            };
-            service::act(&state, &Actor::System, case.id, Action::Comment, input).await?;
-        }
+        let case = service::report(&state, &actor, draft.parse(&actor)?).await?;
         Ok::<_, Error>(case)
     };
     match result.await {

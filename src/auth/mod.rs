@@ -57,7 +57,7 @@ impl PersonActor {
     /// administrators only.
     pub fn manages(&self, path: Option<&str>) -> bool {
         match path {
-            Some(path) => self.covers(&[Role::Admin, Role::CommunityStaff, Role::CommandCentre], path),
+            Some(path) => self.covers(Role::MANAGERS, path),
             None => self.has_role(Role::Admin),
         }
     }

@@ -234,8 +234,8 @@ pub async fn route(State(state): State<AppState>, actor: Actor, params: Params) 
     let person = actor.require_person()?;
     let code = params.text("node", 40)?.ok_or_else(|| Error::invalid("node", "is required"))?;
     let node = crate::org::store::node_by_code(&state.db, code).await.map_err(|_| Error::not_found("node", code))?;
-    let roles = [Role::MicroGridMember, Role::GridHead, Role::CommunityStaff, Role::CommandCentre, Role::Admin];
-    if !person.covers(&roles, &node.path) {
+    let roles = Role::AREA_STAFF;
+    if !person.covers(roles, &node.path) {
         return Err(Error::Forbidden(format!("node {code} is outside your area")));
     }
     let now = state.clock.now_ms();

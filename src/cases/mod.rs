@@ -2,6 +2,7 @@
 //! workflow with routing, deadlines, escalation and an append-only history.
 
 pub mod consumers;
+pub mod draft;
 pub mod duplicates;
 pub mod events;
 pub mod idempotency;
@@ -14,6 +15,7 @@ mod notices;
 pub mod policy;
 pub mod rollup;
 pub mod routes;
+pub mod rules;
 pub mod service;
 pub mod store;
 pub mod timers;
@@ -23,6 +25,7 @@ pub mod workflow;
 /// The subject kind of a case's timers and notifications: `case:42`.
 pub const SUBJECT: &str = "case";
 
+use crate::routing::AssigneeKind;
 use workflow::Status;
 
 crate::text_enum! {
@@ -64,7 +67,7 @@ crate::db_row! {
         pub node_id: i64,
         pub node_path: String,
         pub property_company_id: Option<i64>,
-        pub assignee_kind: Option<String>,
+        pub assignee_kind: Option<AssigneeKind>,
         pub assignee_org_id: Option<i64>,
         pub assignee_person_id: Option<i64>,
         pub assignee_node_id: Option<i64>,
@@ -91,11 +94,7 @@ crate::db_row! {
 impl Case {
     /// Whether the deadline has passed with the case still unfinished.
     pub fn is_overdue(&self, now: i64) -> bool {
-        match (self.due_at, self.closed_at) {
-            (Some(due), Some(closed)) => closed > due,
-            (Some(due), None) => now > due && self.status.is_open() && self.status != Status::Suspended,
-            _ => false,
-        }
+        rules::is_overdue(self.status, self.due_at, self.closed_at, now)
     }
 }
 

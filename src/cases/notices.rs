@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::people::Role;
 use crate::platform::Subject;
 use crate::platform::outbox::{self, Channel, Message};
-use crate::routing;
+use crate::routing::{self, AssigneeKind};
 
 /// Who a notice goes to.
 #[derive(Debug, Clone)]
@@ -94,17 +94,11 @@ fn audience_key(a: &Audience) -> String {
 }
 
 async fn recipients(tx: &mut Tx, case: &Case, audience: &Audience) -> Result<Vec<i64>> {
-    let assignee_of = |kind: Option<&str>, org: Option<i64>, person: Option<i64>, node: Option<i64>| {
-        (kind.map(str::to_string), org, person, node)
-    };
     let (kind, org, person, node) = match audience {
-        Audience::Assignee(a) => assignee_of(Some(a.kind.code()), a.organisation_id, a.person_id, a.node_id),
-        Audience::CurrentAssignee => assignee_of(
-            case.assignee_kind.as_deref(),
-            case.assignee_org_id,
-            case.assignee_person_id,
-            case.assignee_node_id,
-        ),
+        Audience::Assignee(a) => (Some(a.kind), a.organisation_id, a.person_id, a.node_id),
+        Audience::CurrentAssignee => {
+            (case.assignee_kind, case.assignee_org_id, case.assignee_person_id, case.assignee_node_id)
+        }
         Audience::Reporters => return store::reporter_ids(tx, case.id).await,
         Audience::MicroGridMembers => return holders_above(tx, Role::MicroGridMember, &case.node_path).await,
         Audience::Supervisors(level) => {
@@ -116,8 +110,8 @@ async fn recipients(tx: &mut Tx, case: &Case, audience: &Audience) -> Result<Vec
             return holders_above(tx, role, &case.node_path).await;
         }
     };
-    match kind.as_deref() {
-        Some("property") | Some("department") => {
+    match kind {
+        Some(AssigneeKind::Property | AssigneeKind::Department) => {
             let rows: Vec<(i64,)> = query(
                 "SELECT DISTINCT person_id FROM role_assignments
                  WHERE organisation_id = $1 AND active AND role IN ('property_staff', 'department_officer')",
@@ -127,8 +121,8 @@ async fn recipients(tx: &mut Tx, case: &Case, audience: &Audience) -> Result<Vec
             .await?;
             Ok(rows.into_iter().map(|r| r.0).collect())
         }
-        Some("grid_head") => Ok(person.into_iter().collect()),
-        Some("community") => {
+        Some(AssigneeKind::GridHead) => Ok(person.into_iter().collect()),
+        Some(AssigneeKind::Community) => {
             let rows: Vec<(i64,)> = query(
                 "SELECT DISTINCT person_id FROM role_assignments WHERE node_id = $1 AND active AND role = 'community_staff'",
             )
@@ -137,7 +131,7 @@ async fn recipients(tx: &mut Tx, case: &Case, audience: &Audience) -> Result<Vec
             .await?;
             Ok(rows.into_iter().map(|r| r.0).collect())
         }
-        _ => Ok(Vec::new()),
+        None => Ok(Vec::new()),
     }
 }
 

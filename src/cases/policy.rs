@@ -4,6 +4,7 @@
 use super::workflow::Action;
 use crate::auth::{Actor, PersonActor};
 use crate::people::Role;
+use crate::routing::AssigneeKind;
 
 /// What the rules need to know about a case.
 #[derive(Debug, Clone, Default)]
@@ -11,16 +12,13 @@ pub struct CaseFacts {
     pub id: i64,
     pub node_path: String,
     pub property_company_id: Option<i64>,
-    pub assignee_kind: Option<String>,
+    pub assignee_kind: Option<AssigneeKind>,
     pub assignee_org_id: Option<i64>,
     pub assignee_person_id: Option<i64>,
     pub assignee_node_path: Option<String>,
     /// People who reported it (after merges, all of them).
     pub reporter_ids: Vec<i64>,
 }
-
-const NODE_STAFF: &[Role] =
-    &[Role::MicroGridMember, Role::GridHead, Role::CommunityStaff, Role::CommandCentre, Role::Admin];
 
 /// Whether the actor may read the case.
 pub fn can_view(actor: &Actor, case: &CaseFacts) -> bool {
@@ -31,7 +29,7 @@ pub fn can_view(actor: &Actor, case: &CaseFacts) -> bool {
         Actor::ApiClient { .. } => true,
         Actor::Anonymous | Actor::Channel { .. } => false,
         Actor::Person(p) => {
-            p.covers(NODE_STAFF, &case.node_path)
+            p.covers(Role::AREA_STAFF, &case.node_path)
                 || p.in_organisation(Role::PropertyStaff, case.property_company_id)
                 || is_assignee(p, case)
                 || case.reporter_ids.contains(&p.person_id)
@@ -41,17 +39,17 @@ pub fn can_view(actor: &Actor, case: &CaseFacts) -> bool {
 
 /// Whether the person is (one of) the party the case is assigned to.
 pub fn is_assignee(p: &PersonActor, case: &CaseFacts) -> bool {
-    match case.assignee_kind.as_deref() {
-        Some("property") => p.in_organisation(Role::PropertyStaff, case.assignee_org_id),
-        Some("department") => p.in_organisation(Role::DepartmentOfficer, case.assignee_org_id),
-        Some("grid_head") => {
+    match case.assignee_kind {
+        Some(AssigneeKind::Property) => p.in_organisation(Role::PropertyStaff, case.assignee_org_id),
+        Some(AssigneeKind::Department) => p.in_organisation(Role::DepartmentOfficer, case.assignee_org_id),
+        Some(AssigneeKind::GridHead) => {
             case.assignee_person_id == Some(p.person_id)
                 || case.assignee_node_path.as_deref().is_some_and(|path| p.covers(&[Role::GridHead], path))
         }
-        Some("community") => {
+        Some(AssigneeKind::Community) => {
             case.assignee_node_path.as_deref().is_some_and(|path| p.covers(&[Role::CommunityStaff], path))
         }
-        _ => false,
+        None => false,
     }
 }
 
@@ -74,15 +72,13 @@ pub fn may(actor: &Actor, action: Action, case: &CaseFacts) -> bool {
     match action {
         A::Report => true,
         // Micro-grid members filter their building's reports: confirm, merge, or dismiss.
-        A::Register | A::Merge | A::Reject => {
-            in_scope(&[R::MicroGridMember, R::GridHead, R::CommunityStaff, R::CommandCentre])
-        }
-        A::Dispatch | A::Reopen => in_scope(&[R::GridHead, R::CommunityStaff, R::CommandCentre]),
+        A::Register | A::Merge | A::Reject => in_scope(R::SCREENERS),
+        A::Dispatch | A::Reopen => in_scope(R::DISPATCHERS),
         A::Accept | A::SendBack | A::Resolve => is_assignee(p, case),
-        A::Close | A::Rework => reporter || in_scope(&[R::MicroGridMember, R::GridHead, R::CommunityStaff]),
+        A::Close | A::Rework => reporter || in_scope(R::VERIFIERS),
         A::Evaluate => reporter || in_scope(&[R::CommunityStaff]),
-        A::Escalate => is_assignee(p, case) || in_scope(&[R::MicroGridMember, R::GridHead, R::CommunityStaff]),
-        A::Suspend | A::Resume => in_scope(&[R::CommunityStaff, R::CommandCentre]),
+        A::Escalate => is_assignee(p, case) || in_scope(R::VERIFIERS),
+        A::Suspend | A::Resume => in_scope(R::SUPERVISORS),
         A::Comment => can_view(actor, case),
         A::Remind => false,
     }
@@ -117,7 +113,7 @@ mod tests {
             id: 42,
             node_path: "/1/2/3/4/6/".into(),
             property_company_id: Some(10),
-            assignee_kind: Some("property".into()),
+            assignee_kind: Some(AssigneeKind::Property),
             assignee_org_id: Some(10),
             assignee_person_id: None,
             assignee_node_path: None,
@@ -163,7 +159,7 @@ mod tests {
     #[test]
     fn a_grid_head_assignee_handles_the_case() {
         let mut case = lighting_case_in_grid_4();
-        case.assignee_kind = Some("grid_head".into());
+        case.assignee_kind = Some(AssigneeKind::GridHead);
         case.assignee_org_id = None;
         case.assignee_person_id = Some(2);
         case.assignee_node_path = Some("/1/2/3/4/".into());
@@ -177,7 +173,7 @@ mod tests {
     #[test]
     fn departments_see_what_is_assigned_to_them() {
         let mut case = lighting_case_in_grid_4();
-        case.assignee_kind = Some("department".into());
+        case.assignee_kind = Some(AssigneeKind::Department);
         case.assignee_org_id = Some(20);
         let officer = person(8, &[(Role::DepartmentOfficer, None, Some(20))]);
         let other = person(9, &[(Role::DepartmentOfficer, None, Some(21))]);

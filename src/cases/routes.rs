@@ -6,16 +6,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::service::{self, ActionInput, Location, ReportInput};
-use super::store::{self, Reporter};
+use super::draft::Draft;
+use super::service::{self, ActionInput};
+use super::store;
 use super::view::{CaseView, EventView};
 use super::workflow::{self, Action, Status};
-use super::{Case, Source, policy};
+use super::{Case, policy};
 use crate::auth::Actor;
 use crate::db::{Value, query_dyn};
 use crate::error::{Error, Result};
 use crate::people::Role;
-use crate::privacy::Phone;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -58,23 +58,6 @@ struct ReporterInput {
     email: Option<String>,
 }
 
-/// The location a report gives, in order of precision.
-pub fn location_of(
-    building: Option<String>,
-    address: Option<String>,
-    lat: Option<f64>,
-    lng: Option<f64>,
-) -> Result<Location> {
-    match (building, address, lat, lng) {
-        (Some(code), _, _, _) => Ok(Location::Building(code)),
-        (None, _, Some(lat), Some(lng)) => Ok(Location::Point { lat, lng }),
-        (None, _, Some(_), None) => Err(Error::invalid("lng", "is required with lat")),
-        (None, _, None, Some(_)) => Err(Error::invalid("lat", "is required with lng")),
-        (None, Some(text), None, None) => Ok(Location::Address(text)),
-        (None, None, None, None) => Err(Error::invalid("building", "give a building code, an address or lat and lng")),
-    }
-}
-
 async fn create(
     State(state): State<AppState>,
     ip: crate::web::limits::ClientIp,
@@ -93,38 +76,26 @@ async fn create(
     if matches!(actor, Actor::Anonymous) {
         state.limit_anonymous(ip, r.building.as_deref())?;
     }
-    if let Some(unit) = r.unit
-        && !(1..=99).contains(&unit)
-    {
-        return Err(Error::invalid("unit", "must be from 1 to 99"));
-    }
-    let location = location_of(r.building, r.address, r.lat, r.lng)?;
-    let reporter = reporter_of(&actor, r.reporter)?;
-    let source = match actor.person() {
-        Some(p) if p.grants.iter().any(|g| g.role != Role::Resident) => Source::Staff,
-        _ => Source::Web,
-    };
-    let input = ReportInput {
-        category: r.category,
+    let reporter = r.reporter.unwrap_or(ReporterInput { name: None, phone: None, email: None });
+    let draft = Draft {
+        category: Some(r.category),
         description: r.description,
-        urgent: r.urgent,
-        location,
+        building: r.building,
+        address: r.address,
+        lat: r.lat,
+        lng: r.lng,
         unit: r.unit,
         room: r.room,
         floor: r.floor,
-        reporter,
-        source,
+        urgent: r.urgent,
+        name: reporter.name,
+        phone: reporter.phone,
+        email: reporter.email,
+        attachments: r.attachments,
+        source: None,
         hold: false,
     };
-    let (case, replayed) = service::report_once(&state, &actor, input, idem.as_ref()).await?;
-    if !r.attachments.is_empty() && !replayed {
-        let input = ActionInput {
-            note: Some(crate::cases::notes::MORE_PHOTOS.into()),
-            attachments: r.attachments,
-            ..Default::default()
-        };
-        service::act(&state, &Actor::System, case.id, Action::Comment, input).await?;
-    }
+    let (case, _) = service::report_once(&state, &actor, draft.parse(&actor)?, idem.as_ref()).await?;
     let mut view = view_for(&state, &actor, &case).await?;
     view.token = Some(case.token.clone());
     Ok((StatusCode::CREATED, Json(view)))
@@ -137,23 +108,6 @@ fn actor_scope(actor: &Actor) -> String {
         Actor::ApiClient { id, .. } => format!("client:{id}"),
         _ => "anonymous".to_string(),
     }
-}
-
-fn reporter_of(actor: &Actor, given: Option<ReporterInput>) -> Result<Reporter> {
-    let given = given.unwrap_or(ReporterInput { name: None, phone: None, email: None });
-    let phone = match given.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => {
-            Some(Phone::parse(p).map_err(|e| Error::invalid("reporter.phone", e.to_string()))?.reveal().to_string())
-        }
-        None => None,
-    };
-    if given.name.as_ref().is_some_and(|n| n.chars().count() > 40) {
-        return Err(Error::invalid("reporter.name", "must be at most 40 characters"));
-    }
-    if given.email.as_ref().is_some_and(|e| !e.contains('@') || e.len() > 200) {
-        return Err(Error::invalid("reporter.email", "is not an email address"));
-    }
-    Ok(Reporter { person_id: actor.person_id(), api_client_id: None, name: given.name, phone, email: given.email })
 }
 
 /// The case as `actor` sees it, with what they may do next.
@@ -362,11 +316,7 @@ fn scope_of(person: &crate::auth::PersonActor) -> Option<(String, Vec<Value>)> {
                 scope.push(format!("c.property_company_id = {p} OR c.assignee_org_id = {p}"));
             }
             (Role::DepartmentOfficer, _, Some(org)) => scope.push(format!("c.assignee_org_id = {}", arg(org.into()))),
-            (
-                Role::MicroGridMember | Role::GridHead | Role::CommunityStaff | Role::CommandCentre | Role::Admin,
-                Some(path),
-                _,
-            ) => {
+            (role, Some(path), _) if Role::AREA_STAFF.contains(&role) => {
                 let (low, high) = crate::org::subtree_bounds(path);
                 scope.push(format!("(c.node_path >= {} AND c.node_path < {})", arg(low.into()), arg(high.into())));
             }
@@ -412,9 +362,7 @@ async fn filtered(
     }
     if f.overdue {
         let now = arg(state.clock.now_ms().into());
-        ids.push_str(&format!(
-            " AND ((c.closed_at IS NULL AND c.due_at < {now} AND c.status NOT IN ('suspended', 'rejected', 'merged')) OR c.closed_at > c.due_at)"
-        ));
+        ids.push_str(&format!(" AND {}", super::rules::overdue_sql("c", &now)));
     }
     ids.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", arg(window.into())));
     let sql = format!("{} WHERE c.id IN ({ids}) ORDER BY c.id DESC", store::CASE_SELECT);

@@ -19,7 +19,7 @@ use crate::platform::{Ctx, Subject, timers};
 use crate::routing::{self, Route};
 use crate::taxonomy::{self, Category};
 
-/// A new report.
+/// A new report, checked by `draft::Draft::parse` (the only way to make one).
 #[derive(Debug, Clone)]
 pub struct ReportInput {
     pub category: String,
@@ -33,6 +33,8 @@ pub struct ReportInput {
     pub source: Source,
     /// Keep it at step 1 for a person to confirm, whatever the settings.
     pub hold: bool,
+    /// Photos already uploaded, by SHA-256: linked to the report as it is filed.
+    pub attachments: Vec<String>,
 }
 
 /// A requested transition.
@@ -154,7 +156,8 @@ pub async fn file_report(ctx: &Ctx, tx: &mut Tx, actor: &Actor, input: &ReportIn
     let data = json!({ "likely_duplicate_of": likely_duplicate_of });
     let event =
         NewEvent { case_id: id, action: Action::Report, from: None, to: Status::Reported, actor, note: None, data };
-    store::append_event(tx, event, now).await?;
+    let event_id = store::append_event(tx, event, now).await?;
+    crate::attachments::link(tx, id, event_id, &input.attachments, now).await?;
     if settings.auto_dispatch && !input.hold && likely_duplicate_of.is_none() {
         for action in [Action::Register, Action::Dispatch] {
             let case = store::case_by_id(&mut *tx, id).await?;
@@ -214,7 +217,7 @@ pub fn facts_with(case: &Case, reporter_ids: Vec<i64>) -> CaseFacts {
         id: case.id,
         node_path: case.node_path.clone(),
         property_company_id: case.property_company_id,
-        assignee_kind: case.assignee_kind.clone(),
+        assignee_kind: case.assignee_kind,
         assignee_org_id: case.assignee_org_id,
         assignee_person_id: case.assignee_person_id,
         assignee_node_path: case.assignee_node_path.clone(),
@@ -233,7 +236,7 @@ pub(super) async fn apply(
     input: &ActionInput,
     place: Option<&BuildingContext>,
 ) -> Result<i64> {
-    let to = workflow::next(case.status, action, case.resume_status).map_err(Error::IllegalTransition)?;
+    let to = workflow::next(case.status, action, case.resume_status).map_err(|i| Error::IllegalTransition(i.into()))?;
     let now = ctx.clock.now_ms();
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 2000) {
@@ -273,7 +276,7 @@ pub(super) async fn apply(
         Action::Dispatch => {
             let route = decide_route(tx, case, category, input.assign_to, place).await?;
             let a = &route.assignment;
-            changes.set("assignee_kind", a.kind.code());
+            changes.set("assignee_kind", a.kind);
             changes.set("assignee_org_id", a.organisation_id);
             changes.set("assignee_person_id", a.person_id);
             changes.set("assignee_node_id", a.node_id);

@@ -58,7 +58,7 @@ pub struct BuildingRef {
 
 #[derive(Debug, Serialize)]
 pub struct AssigneeView {
-    pub kind: String,
+    pub kind: crate::routing::AssigneeKind,
     pub name: String,
     pub organisation_id: Option<i64>,
 }
@@ -100,7 +100,7 @@ impl CaseView {
             address: case.address.clone(),
             lat: case.lat,
             lng: case.lng,
-            assignee: case.assignee_kind.clone().map(|kind| AssigneeView {
+            assignee: case.assignee_kind.map(|kind| AssigneeView {
                 kind,
                 name: case.assignee_name.clone().unwrap_or_default(),
                 organisation_id: case.assignee_org_id,

@@ -128,6 +128,18 @@ pub struct Illegal {
     pub allowed: Vec<Action>,
 }
 
+impl From<Illegal> for crate::error::Illegal {
+    fn from(i: Illegal) -> Self {
+        crate::error::Illegal {
+            from: i.from.code(),
+            from_name: i.from.name_zh(),
+            action: i.action.code(),
+            action_name: i.action.name_zh(),
+            allowed: i.allowed.iter().map(|a| a.code()).collect(),
+        }
+    }
+}
+
 /// The status after `action` from `from`, or why not. `resume_to` is where a
 /// suspended case returns.
 pub fn next(from: Status, action: Action, resume_to: Option<Status>) -> Result<Status, Illegal> {

@@ -9,8 +9,8 @@ pub mod routes;
 pub mod store;
 
 use crate::auth::Actor;
-use crate::cases::service::{self, ActionInput, Location, ReportInput};
-use crate::cases::store::Reporter;
+use crate::cases::draft::Draft;
+use crate::cases::service::{self, ActionInput, ReportInput};
 use crate::cases::workflow::Action;
 use crate::cases::{Case, Source};
 use crate::error::{Error, Result};
@@ -78,25 +78,24 @@ pub async fn post(state: &AppState, actor: &Actor, incoming: Incoming) -> Result
     let filing = match (&building, triage.is_report, &triage.category) {
         (Some(b), true, Some(category)) => {
             let hold = triage.confidence < state.config.channels.auto_confidence;
-            let input = ReportInput {
-                category: category.clone(),
+            let draft = Draft {
+                category: Some(category.clone()),
                 description: text.clone(),
-                urgent: triage.urgent,
-                location: Location::Building(b.code.clone()),
+                building: Some(b.code.clone()),
                 unit: triage.unit.map(i64::from),
                 room: triage.room.clone(),
                 floor: triage.floor.map(i64::from),
-                reporter: Reporter {
-                    person_id: incoming.author_person_id,
-                    name: Some(incoming.author_name.clone()),
-                    ..Default::default()
-                },
-                source: match incoming.origin {
+                urgent: triage.urgent,
+                // The name a chat shows, cut to what a reporter's name may hold.
+                name: Some(incoming.author_name.chars().take(40).collect()),
+                source: Some(match incoming.origin {
                     Origin::Wecom => Source::Wecom,
                     _ => Source::Chat,
-                },
+                }),
                 hold,
+                ..Default::default()
             };
+            let input = draft.parse(actor)?;
             // A unit or room the building lacks is dropped rather than losing the report.
             let located = match service::locate_report(state, &input).await {
                 Ok(l) => Some((l, input)),

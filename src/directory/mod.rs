@@ -55,12 +55,7 @@ impl BuildingContext {
         }
         role_nodes.sort_unstable();
         role_nodes.dedup();
-        let roles = people_store::publicised_at(
-            on.re(),
-            &role_nodes,
-            &[Role::MicroGridMember, Role::GridHead, Role::PartyMember],
-        )
-        .await?;
+        let roles = people_store::publicised_at(on.re(), &role_nodes, Role::PUBLICISED).await?;
 
         let property = match building.property_company_id {
             Some(id) => Some(org_store::organisation_by_id(on.re(), id).await?),

@@ -4,12 +4,13 @@ use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::{Failure, Format, Reply, client, render};
-use crate::cases::service::{self, ReportInput};
-use crate::cases::store::{self, CASE_SELECT, Reporter};
+use crate::cases::draft::Draft;
+use crate::cases::service;
+use crate::cases::store::{self, CASE_SELECT};
 use crate::cases::{Case, Source};
 use crate::db::{Value as Arg, query, query_dyn};
 use crate::error::Error;
-use crate::privacy::{Phone, mask_text};
+use crate::privacy::mask_text;
 use crate::web::AppState;
 use crate::web::base_url;
 use crate::web::params::Params;
@@ -39,19 +40,6 @@ pub async fn create(state: &AppState, form: &Params, format: Format) -> Reply {
             .map(|v| v.parse::<f64>().map_err(|_| Failure::new(400, format!("{name} must be a number"), format)))
             .transpose()
     };
-    let location = crate::cases::routes::location_of(
-        field("address_id")?.map(str::to_string),
-        field("address_string")?.map(str::to_string),
-        number("lat")?,
-        number("long")?,
-    )
-    .map_err(|e| match e {
-        Error::Invalid { field: f, .. } if f == "building" => {
-            Failure::new(400, "give a location: lat and long, address_string or address_id", format)
-        }
-        Error::Invalid { field: f, reason } => Failure::new(400, format!("{}: {reason}", open311_name(&f)), format),
-        other => bad(other),
-    })?;
     let attribute = |code: &str| form.optional(&format!("attribute[{code}]")).map_err(bad);
     let integer_attribute = |code: &str| -> Result<Option<i64>, Failure> {
         attribute(code)?
@@ -68,41 +56,39 @@ pub async fn create(state: &AppState, form: &Params, format: Format) -> Reply {
             return Err(Failure::new(400, format!("attribute[urgent] must be true or false, not `{other}`"), format));
         }
     };
-    let description = field("description")?.unwrap_or(category.name_zh);
-    if description.chars().count() > 4000 {
-        return Err(Failure::new(400, "description is longer than 4000 characters", format));
-    }
     let name = match (field("last_name")?, field("first_name")?) {
         (None, None) => None,
         (last, first) => Some(format!("{}{}", last.unwrap_or(""), first.unwrap_or(""))),
     };
-    let phone = match field("phone")? {
-        Some(p) => {
-            Some(Phone::parse(p).map_err(|e| Failure::new(400, format!("phone: {e}"), format))?.reveal().to_string())
-        }
-        None => None,
-    };
     let Actor::ApiClient { id: client_id, .. } = &actor else {
         return Err(Failure::new(403, "api_key is invalid", format));
     };
-    let input = ReportInput {
-        category: category.code.to_string(),
-        description: description.to_string(),
-        urgent,
-        location,
+    let text = |name: &str| -> Result<Option<String>, Failure> { Ok(field(name)?.map(str::to_string)) };
+    let draft = Draft {
+        category: Some(category.code.to_string()),
+        description: field("description")?.unwrap_or(category.name_zh).to_string(),
+        building: text("address_id")?,
+        address: text("address_string")?,
+        lat: number("lat")?,
+        lng: number("long")?,
         unit: integer_attribute("unit")?,
-        room: attribute("room")?.map(str::to_string),
+        room: text("attribute[room]")?,
         floor: integer_attribute("floor")?,
-        reporter: Reporter {
-            person_id: None,
-            api_client_id: Some(*client_id),
-            name,
-            phone,
-            email: field("email")?.map(str::to_string),
-        },
-        source: Source::Open311,
+        urgent,
+        name,
+        phone: text("phone")?,
+        email: text("email")?,
+        attachments: Vec::new(),
+        source: Some(Source::Open311),
         hold: false,
     };
+    let input = draft.parse(&actor).map_err(|e| match e {
+        Error::Invalid { field: f, .. } if f == "building" => {
+            Failure::new(400, "give a location: lat and long, address_string or address_id", format)
+        }
+        Error::Invalid { field: f, reason } => Failure::new(400, format!("{}: {reason}", open311_name(&f)), format),
+        other => bad(other),
+    })?;
     // Resending the same report (same client, service, place, text and
     // contact) gives the same request id, not a second case.
     let fields: Vec<&str> = [
@@ -154,6 +140,10 @@ fn open311_name(field: &str) -> &str {
         "lng" => "long",
         "unit" => "attribute[unit]",
         "room" => "attribute[room]",
+        "floor" => "attribute[floor]",
+        "reporter.phone" => "phone",
+        "reporter.email" => "email",
+        "reporter.name" => "last_name",
         other => other,
     }
 }

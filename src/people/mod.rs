@@ -27,7 +27,29 @@ crate::text_enum! {
     }
 }
 
+/// The groups of roles the rules speak of, named once.
 impl Role {
+    /// Everyone who works an area's cases, from the building's volunteer to
+    /// the command centre (and administrators).
+    pub const AREA_STAFF: &'static [Role] =
+        &[Role::MicroGridMember, Role::GridHead, Role::CommunityStaff, Role::CommandCentre, Role::Admin];
+    /// Those who screen an area's reports (confirm, merge, dismiss) and may
+    /// call a reporter back.
+    pub const SCREENERS: &'static [Role] =
+        &[Role::MicroGridMember, Role::GridHead, Role::CommunityStaff, Role::CommandCentre];
+    /// Those who dispatch and reopen an area's cases.
+    pub const DISPATCHERS: &'static [Role] = &[Role::GridHead, Role::CommunityStaff, Role::CommandCentre];
+    /// Those who verify a fix on site, or order rework, and escalate.
+    pub const VERIFIERS: &'static [Role] = &[Role::MicroGridMember, Role::GridHead, Role::CommunityStaff];
+    /// Those who pause and resume cases.
+    pub const SUPERVISORS: &'static [Role] = &[Role::CommunityStaff, Role::CommandCentre];
+    /// Those who configure an area: routing rules, robots, bindings, people.
+    pub const MANAGERS: &'static [Role] = &[Role::Admin, Role::CommunityStaff, Role::CommandCentre];
+    /// Those who watch an area on the command centre.
+    pub const OVERSEERS: &'static [Role] = &[Role::Admin, Role::CommandCentre, Role::CommunityStaff, Role::GridHead];
+    /// The roles posted on a building's notice board.
+    pub const PUBLICISED: &'static [Role] = &[Role::MicroGridMember, Role::GridHead, Role::PartyMember];
+
     pub fn name_zh(self) -> &'static str {
         match self {
             Role::Resident => "居民",

@@ -86,11 +86,7 @@ async fn reporters(State(state): State<AppState>, actor: Actor, Path(id): Path<i
     if !policy::can_view(&actor, &facts) {
         return Err(Error::not_found("case", id.to_string()));
     }
-    let handles = policy::is_assignee(person, &facts)
-        || person.covers(
-            &[Role::MicroGridMember, Role::GridHead, Role::CommunityStaff, Role::CommandCentre],
-            &facts.node_path,
-        );
+    let handles = policy::is_assignee(person, &facts) || person.covers(Role::SCREENERS, &facts.node_path);
     if !handles {
         return Err(Error::Forbidden("only those handling the case see the reporter's contact".into()));
     }

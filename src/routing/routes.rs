@@ -23,11 +23,9 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-const MANAGERS: &[Role] = &[Role::Admin, Role::CommunityStaff, Role::CommandCentre];
-
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<RoutingRule>>> {
     let p = actor.require_person()?;
-    if !MANAGERS.iter().any(|r| p.has_role(*r)) {
+    if !Role::MANAGERS.iter().any(|r| p.has_role(*r)) {
         return Err(Error::Forbidden(
             "only administrators, community staff and the command centre see routing rules".into(),
         ));

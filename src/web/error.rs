@@ -22,7 +22,7 @@ struct Detail<'a> {
     field: Option<&'a str>,
     /// For an illegal transition: what may be done instead.
     #[serde(skip_serializing_if = "Option::is_none")]
-    allowed: Option<Vec<crate::cases::workflow::Action>>,
+    allowed: Option<Vec<&'static str>>,
 }
 
 impl Error {

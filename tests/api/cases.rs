@@ -378,6 +378,24 @@ async fn photos_are_checked_by_content_and_size(app: TestApp) {
     assert_eq!(resp.bytes().await.expect("bytes").to_vec(), png(64, 48));
     assert_eq!(app.get_text("/attachments/nothex").await.0, 400);
     assert_eq!(app.get_text(&format!("/attachments/{}", "0".repeat(64))).await.0, 404);
+
+    // A report's photos are filed with it, in the same transaction: on its
+    // first event, no second step; an unknown photo files nothing at all.
+    let sha = ok["sha256"].as_str().expect("sha");
+    let report = |photos: Vec<&str>| json!({"category": "lighting", "description": "灯坏了，附照片", "building": B98, "attachments": photos});
+    let (status, case) = app.post("/api/v1/cases", Some(&token), &report(vec![sha])).await;
+    assert_eq!(status, 201, "{case}");
+    let (_, detail) = app.get_as(&format!("/api/v1/cases/{}", case["id"]), &token).await;
+    assert_eq!(detail["photos"][0]["sha256"], sha, "{detail}");
+    let events = detail["events"].as_array().expect("events");
+    assert_eq!(events[0]["data"]["attachments"], Value::Null);
+    assert!(events.iter().all(|e| e["action"] != "comment"), "no follow-up event: {events:?}");
+    let before: i64 = linli::db::query("SELECT COUNT(*) FROM cases").scalar(&app.db).await.expect("count");
+    let unknown = "f".repeat(64);
+    let (status, err) = app.post("/api/v1/cases", Some(&token), &report(vec![&unknown])).await;
+    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("attachments")), "{err}");
+    let after: i64 = linli::db::query("SELECT COUNT(*) FROM cases").scalar(&app.db).await.expect("count");
+    assert_eq!(before, after, "a report with a photo never uploaded leaves no case behind");
 }
 
 async fn bad_reports_name_the_field(app: TestApp) {

@@ -229,9 +229,11 @@ async fn the_wall_shows_what_was_filed_closed_and_late(app: TestApp) {
     assert_eq!((first["verb"].as_str(), first["category"].as_str()), (Some("已结案"), Some("环境卫生")));
     assert!(first["at"].as_str().is_some_and(|t| t.starts_with("今天 09:")), "{first}");
     assert_eq!(first["place"], "越江新村5栋");
-    // People are masked on the wall: the family name and stars.
+    // People are masked on the wall: the family name and stars, then the role they act in.
     let who = first["who"].as_str().expect("who");
-    assert!(who.chars().count() >= 2 && who.chars().skip(1).all(|c| c == '*'), "{who}");
+    let (name, role) = who.split_once('（').expect("a role");
+    assert!(name.chars().count() >= 2 && name.chars().skip(1).all(|c| c == '*'), "{who}");
+    assert_eq!(role, "社区工作人员）", "{who}");
 
     // Units by on-time rate over the deadlines of the last 30 days: the
     // community cleared its hour-long case in time, the property company's

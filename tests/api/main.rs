@@ -25,6 +25,7 @@ mod publicity;
 mod schema;
 mod schemathesis;
 mod search;
+mod service;
 mod settings;
 mod shipped;
 mod timers;

@@ -144,7 +144,7 @@ pub struct Memo {
 
 /// The widest subtree the person oversees.
 async fn scope_of(state: &AppState, user: &WebUser) -> Result<OrgNode> {
-    let roles = [Role::Admin, Role::CommandCentre, Role::CommunityStaff, Role::GridHead];
+    let roles = Role::OVERSEERS;
     let node_id = user
         .person
         .grants
@@ -182,10 +182,11 @@ crate::db_row! {
 async fn open_by_place(db: &Db, (low, high): (&str, &str), now: i64) -> Result<Vec<PlaceRow>> {
     Ok(query_dyn(format!(
         "SELECT c.node_path, b.code AS building_code, COUNT(*) AS open,
-                CAST(SUM(CASE WHEN c.status <> 'suspended' AND c.due_at < $3 THEN 1 ELSE 0 END) AS BIGINT) AS overdue
+                CAST(SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS BIGINT) AS overdue
          FROM cases c LEFT JOIN buildings b ON b.id = c.building_id
          WHERE c.node_path >= $1 AND c.node_path < $2 AND c.{OPEN}
-         GROUP BY c.node_path, b.code"
+         GROUP BY c.node_path, b.code",
+        late = crate::cases::rules::late_now_sql("c", "$3")
     ))
     .bind(low)
     .bind(high)
@@ -209,9 +210,10 @@ async fn open_by_kind(db: &Db, (low, high): (&str, &str)) -> Result<Vec<(Status,
 /// The longest overdue open cases.
 async fn overdue_cases(db: &Db, (low, high): (&str, &str), now: i64) -> Result<Vec<OverdueCase>> {
     let rows: Vec<OverdueRow> = query_dyn(format!(
-        "SELECT id, category, address, assignee_name, due_at FROM cases
-         WHERE node_path >= $1 AND node_path < $2 AND {OPEN} AND status <> 'suspended' AND due_at < $3
-         ORDER BY due_at, id LIMIT $4"
+        "SELECT c.id, c.category, c.address, c.assignee_name, c.due_at FROM cases c
+         WHERE c.node_path >= $1 AND c.node_path < $2 AND {late}
+         ORDER BY c.due_at, c.id LIMIT $4",
+        late = crate::cases::rules::late_now_sql("c", "$3")
     ))
     .bind(low)
     .bind(high)
