@@ -68,10 +68,10 @@ pub fn location_of(
     match (building, address, lat, lng) {
         (Some(code), _, _, _) => Ok(Location::Building(code)),
         (None, _, Some(lat), Some(lng)) => Ok(Location::Point { lat, lng }),
-        (None, _, Some(_), None) => Err(Error::invalid("lng", "is required with lat")),
-        (None, _, None, Some(_)) => Err(Error::invalid("lat", "is required with lng")),
+        (None, _, Some(_), None) => Err(Error::invalid("lng", "给了 lat 时必须同时给 lng")),
+        (None, _, None, Some(_)) => Err(Error::invalid("lat", "给了 lng 时必须同时给 lat")),
         (None, Some(text), None, None) => Ok(Location::Address(text)),
-        (None, None, None, None) => Err(Error::invalid("building", "give a building code, an address or lat and lng")),
+        (None, None, None, None) => Err(Error::invalid("building", "请给出楼栋编号、地址或经纬度（lat 和 lng）")),
     }
 }
 
@@ -85,7 +85,7 @@ async fn create(
     let r: NewReport = crate::web::json::parse(&raw.0)?;
     let idem = match headers.get("idempotency-key") {
         Some(v) => {
-            let key = v.to_str().map_err(|_| Error::invalid("Idempotency-Key", "must be visible ASCII"))?;
+            let key = v.to_str().map_err(|_| Error::invalid("Idempotency-Key", "只能包含可见的 ASCII 字符"))?;
             Some(super::idempotency::Idempotency::new(actor_scope(&actor), key, &raw.0)?)
         }
         None => None,
@@ -96,7 +96,7 @@ async fn create(
     if let Some(unit) = r.unit
         && !(1..=99).contains(&unit)
     {
-        return Err(Error::invalid("unit", "must be from 1 to 99"));
+        return Err(Error::invalid("unit", "应为 1 到 99 之间的单元号"));
     }
     let location = location_of(r.building, r.address, r.lat, r.lng)?;
     let reporter = reporter_of(&actor, r.reporter)?;
@@ -148,10 +148,10 @@ fn reporter_of(actor: &Actor, given: Option<ReporterInput>) -> Result<Reporter> 
         None => None,
     };
     if given.name.as_ref().is_some_and(|n| n.chars().count() > 40) {
-        return Err(Error::invalid("reporter.name", "must be at most 40 characters"));
+        return Err(Error::invalid("reporter.name", "最多 40 个字"));
     }
     if given.email.as_ref().is_some_and(|e| !e.contains('@') || e.len() > 200) {
-        return Err(Error::invalid("reporter.email", "is not an email address"));
+        return Err(Error::invalid("reporter.email", "不是有效的电子邮箱"));
     }
     Ok(Reporter { person_id: actor.person_id(), api_client_id: None, name: given.name, phone, email: given.email })
 }
@@ -196,7 +196,7 @@ async fn load_visible(state: &AppState, actor: Actor, id: i64, params: &Params) 
     let facts = service::facts(&state.db, &case).await?;
     if !policy::can_view(&actor, &facts) {
         return Err(match actor {
-            Actor::Anonymous => Error::Unauthenticated("sign in, or give the case's follow token".into()),
+            Actor::Anonymous => Error::Unauthenticated("请先登录，或提供工单的查询令牌（token）".into()),
             _ => Error::not_found("case", id.to_string()),
         });
     }
@@ -272,7 +272,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
     let status = match params.optional("status")? {
         Some("open") => Some(StatusFilter::Open),
         Some(s) => Some(StatusFilter::Is(
-            Status::from_code(s).ok_or_else(|| Error::invalid("status", format!("unknown status `{s}`")))?,
+            Status::from_code(s).ok_or_else(|| Error::invalid("status", format!("未知的状态 `{s}`")))?,
         )),
         None => None,
     };
@@ -280,13 +280,13 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
     if let Some(c) = &category
         && crate::taxonomy::category(c).is_none()
     {
-        return Err(Error::invalid("category", format!("unknown category `{c}`")));
+        return Err(Error::invalid("category", format!("未知的问题类别 `{c}`")));
     }
     let node_path = match params.text("node", 40)? {
         Some(code) => Some(
             crate::org::store::node_by_code(&state.db, code)
                 .await
-                .map_err(|_| Error::invalid("node", format!("no node `{code}`")))?
+                .map_err(|_| Error::invalid("node", format!("没有编号为 `{code}` 的组织节点")))?
                 .path,
         ),
         None => None,
@@ -294,7 +294,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
     let overdue = match params.optional("overdue")? {
         Some("true") => true,
         Some("false") | None => false,
-        Some(_) => return Err(Error::invalid("overdue", "must be true or false")),
+        Some(_) => return Err(Error::invalid("overdue", "应为 true 或 false")),
     };
     let filter = CaseFilter {
         status,
