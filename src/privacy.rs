@@ -14,7 +14,7 @@ pub struct Phone(String);
 
 /// Why a phone number was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a phone number: expected an 11-digit mobile (1xxxxxxxxxx) or a landline such as 0513-85551234")]
+#[error("不是有效的电话号码：应为 11 位手机号（1xxxxxxxxxx）或带区号的固定电话，如 0513-85551234")]
 pub struct InvalidPhone;
 
 impl Phone {

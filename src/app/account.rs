@@ -202,8 +202,8 @@ async fn set_own_publicity(State(state): State<AppState>, headers: HeaderMap, bo
     };
     match result.await {
         Ok(()) => Redirect::to("/account").into_response(),
-        Err(crate::error::Error::Invalid { field, reason }) => {
-            match account_view(&state, &headers, &user, Some(format!("{field}：{reason}"))).await {
+        Err(e @ crate::error::Error::Invalid { .. }) => {
+            match account_view(&state, &headers, &user, Some(e.page_message())).await {
                 Ok(page) => {
                     let mut response = render(page);
                     *response.status_mut() = StatusCode::BAD_REQUEST;

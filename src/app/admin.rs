@@ -46,7 +46,7 @@ fn forbid_unless_manager(user: &WebUser) -> Result<()> {
     if user.person.grants.iter().any(|g| Role::MANAGERS.contains(&g.role)) {
         Ok(())
     } else {
-        Err(Error::Forbidden("only community staff, the command centre and administrators manage this".into()))
+        Err(Error::Forbidden("只有社区工作人员、指挥中心和系统管理员能管理此项".into()))
     }
 }
 
@@ -127,7 +127,7 @@ async fn add_rule(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             None => None,
         };
         if !user.person.manages(node.as_ref().map(|n| n.path.as_str())) {
-            return Err(Error::Forbidden("outside your area".into()));
+            return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
         }
         let rule = NewRule {
             category: form.optional("category")?.map(str::to_string),
@@ -145,7 +145,7 @@ async fn add_rule(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     match result.await {
         Ok(()) => Redirect::to("/app/admin/routing").into_response(),
         Err(e @ Error::Invalid { .. }) => {
-            page_or_error(routing_view(&state, &headers, &user, Some(e.to_string())).await)
+            page_or_error(routing_view(&state, &headers, &user, Some(e.page_message())).await)
         }
         Err(e) => crate::directory::routes::error_page(&e),
     }
@@ -378,7 +378,7 @@ async fn set_phone_publicity(State(state): State<AppState>, headers: HeaderMap, 
         };
         let subject = publicity::subject(&state.db, person).await?;
         if !subject.may_be_set_by(&user.person) {
-            return Err(Error::Forbidden("outside your area".into()));
+            return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
         }
         if let Err(refusal) = publicity::check_change(&subject.role_list(), published) {
             let t = super::i18n::Lang::from_headers(&headers).texts();
@@ -391,8 +391,8 @@ async fn set_phone_publicity(State(state): State<AppState>, headers: HeaderMap, 
     };
     match result.await {
         Ok(()) => Redirect::to(&people_url(Some(&q))).into_response(),
-        Err(Error::Invalid { field, reason }) => {
-            let message = Some(format!("{field}：{reason}"));
+        Err(e @ Error::Invalid { .. }) => {
+            let message = Some(e.page_message());
             let mut response = page_or_error(people_view(&state, &headers, &user, &q, message).await);
             *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
             response
@@ -410,9 +410,9 @@ async fn add_person(State(state): State<AppState>, headers: HeaderMap, body: Byt
         let form = checked_form(&user, &body)?;
         let node = crate::org::store::node_by_code(&state.db, form.required("node")?).await?;
         if !user.person.manages(Some(&node.path)) {
-            return Err(Error::Forbidden("outside your area".into()));
+            return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
         }
-        let role = Role::from_code(form.required("role")?).ok_or_else(|| Error::invalid("role", "unknown role"))?;
+        let role = Role::from_code(form.required("role")?).ok_or_else(|| Error::invalid("role", "未知的职务"))?;
         let phone = form
             .optional("phone")?
             .map(|p| Phone::parse(p).map_err(|e| Error::invalid("phone", e.to_string())))
@@ -434,7 +434,7 @@ async fn add_person(State(state): State<AppState>, headers: HeaderMap, body: Byt
     match result.await {
         Ok(()) => Redirect::to("/app/admin/people").into_response(),
         Err(e @ Error::Invalid { .. }) => page_or_error(
-            people_view(&state, &headers, &user, "", Some(e.to_string()))
+            people_view(&state, &headers, &user, "", Some(e.page_message()))
                 .await
                 .map(|p| PeoplePage { adding: true, ..p }),
         ),
@@ -450,7 +450,7 @@ async fn end_role(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     };
     let result = async {
         let form = checked_form(&user, &body)?;
-        let id = form.integer("assignment", 1, i64::MAX)?.ok_or_else(|| Error::invalid("assignment", "is required"))?;
+        let id = form.integer("assignment", 1, i64::MAX)?.ok_or_else(|| Error::invalid("assignment", "必须填写"))?;
         let (path,): (String,) =
             query("SELECT n.path FROM role_assignments r JOIN org_nodes n ON n.id = r.node_id WHERE r.id = $1")
                 .bind(id)
@@ -458,7 +458,7 @@ async fn end_role(State(state): State<AppState>, headers: HeaderMap, body: Bytes
                 .await?
                 .ok_or_else(|| Error::not_found("role", id.to_string()))?;
         if !user.person.manages(Some(&path)) {
-            return Err(Error::Forbidden("outside your area".into()));
+            return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
         }
         query("UPDATE role_assignments SET active = FALSE, ended_at = $1 WHERE id = $2")
             .bind(state.clock.now_ms())

@@ -263,16 +263,16 @@ async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i
         let form = super::resident::read_form(&state, multipart).await?;
         user.check_csrf(form.get("_csrf"))?;
         let action =
-            form.get("action").and_then(Action::from_code).ok_or_else(|| Error::invalid("action", "unknown action"))?;
+            form.get("action").and_then(Action::from_code).ok_or_else(|| Error::invalid("action", "未知的操作"))?;
         let input = ActionInput {
             note: form.get("note").map(str::to_string),
             rating: form
                 .get("rating")
-                .map(|r| r.parse().map_err(|_| Error::invalid("rating", "rate from 1 to 5")))
+                .map(|r| r.parse().map_err(|_| Error::invalid("rating", "请评 1 到 5 分")))
                 .transpose()?,
             merge_into: form
                 .get("merge_into")
-                .map(|r| r.parse().map_err(|_| Error::invalid("merge_into", "a case number")))
+                .map(|r| r.parse().map_err(|_| Error::invalid("merge_into", "应为工单号")))
                 .transpose()?,
             category: form.get("category").map(str::to_string),
             attachments: form.photos.clone(),
@@ -289,10 +289,7 @@ async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i
     match result.await {
         Ok(()) => Redirect::to(&format!("{path}?done=1")).into_response(),
         Err(e @ (Error::Invalid { .. } | Error::IllegalTransition(_) | Error::Conflict(_))) => {
-            let message = Some(match &e {
-                Error::Invalid { field, reason } => format!("{field}：{reason}"),
-                other => other.to_string(),
-            });
+            let message = Some(e.page_message());
             match case_page(&state, &headers, &user, id, message).await {
                 Ok(p) => {
                     let mut r = render(p);

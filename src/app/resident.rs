@@ -56,16 +56,16 @@ pub async fn read_form(state: &AppState, mut multipart: Multipart) -> Result<For
     let limit = state.config.cases.max_upload_bytes;
     let mut form = Form { fields: HashMap::new(), photos: Vec::new() };
     while let Some(mut field) =
-        multipart.next_field().await.map_err(|e| Error::invalid("form", format!("malformed form: {e}")))?
+        multipart.next_field().await.map_err(|e| Error::invalid("form", format!("表单格式不对：{e}")))?
     {
         let name = field.name().unwrap_or_default().to_string();
         if name == "photo" {
             let mut buf = Vec::new();
             while let Some(chunk) =
-                field.chunk().await.map_err(|e| Error::invalid("photo", format!("upload interrupted: {e}")))?
+                field.chunk().await.map_err(|e| Error::invalid("photo", format!("上传中断：{e}")))?
             {
                 if buf.len() + chunk.len() > limit {
-                    return Err(Error::TooLarge(format!("photo: larger than {} MB", limit / 1024 / 1024)));
+                    return Err(Error::TooLarge(format!("照片太大：不能超过 {} MB", limit / 1024 / 1024)));
                 }
                 buf.extend_from_slice(&chunk);
             }
@@ -83,9 +83,9 @@ pub async fn read_form(state: &AppState, mut multipart: Multipart) -> Result<For
             let blob = crate::attachments::store(&state.db, bytes, &prepared, state.clock.now_ms()).await?;
             form.photos.push(blob.sha256);
         } else {
-            let text = field.text().await.map_err(|e| Error::invalid(name.clone(), format!("unreadable: {e}")))?;
+            let text = field.text().await.map_err(|e| Error::invalid(name.clone(), format!("读不出内容：{e}")))?;
             if text.len() > 10_000 {
-                return Err(Error::invalid(name, "is too long"));
+                return Err(Error::invalid(name, "内容太长"));
             }
             form.fields.insert(name, text);
         }
@@ -205,6 +205,7 @@ async fn report(
             let message = match &e {
                 Error::Invalid { field, reason } => {
                     let t = super::i18n::Lang::from_headers(&headers).texts();
+                    let field = if t.is_en() { field.as_str() } else { crate::error::field_zh(field) };
                     format!("{field}{}{reason}", t.tr("：", ": "))
                 }
                 _ => String::new(),
@@ -446,7 +447,7 @@ async fn follow_act(
         }
         let action = match form.optional("action")? {
             Some(a @ ("close" | "rework" | "evaluate")) => {
-                Action::from_code(a).ok_or_else(|| Error::invalid("action", "unknown"))?
+                Action::from_code(a).ok_or_else(|| Error::invalid("action", "未知的操作"))?
             }
             _ => return Err(Error::invalid("action", "只能确认办结、要求返工或评价")),
         };
@@ -468,7 +469,7 @@ async fn follow_act(
             Redirect::to(&back).into_response()
         }
         Err(e @ (Error::Invalid { .. } | Error::IllegalTransition(_))) => {
-            let message = Some(e.to_string());
+            let message = Some(e.page_message());
             match follow_case(&state, &headers, id, &token, message).await {
                 Ok(p) => {
                     let mut r = render(p);

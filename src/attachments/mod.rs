@@ -55,16 +55,16 @@ const THUMBNAIL_EDGE: u32 = 320;
 /// Checks and hashes an upload and makes its thumbnail. CPU-heavy: run it
 /// in `spawn_blocking`.
 pub fn prepare(bytes: &[u8]) -> Result<Prepared> {
-    let content_type = sniff(bytes).ok_or_else(|| Error::invalid("file", "not a JPEG, PNG, WebP or HEIC image"))?;
+    let content_type = sniff(bytes).ok_or_else(|| Error::invalid("file", "不是 JPEG、PNG、WebP 或 HEIC 格式的图片"))?;
     let sha256 = crate::auth::secret::hex(&Sha256::digest(bytes));
     if content_type == "image/heic" {
         return Ok(Prepared { sha256, content_type, dimensions: None, thumbnail: None });
     }
     let image = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| Error::invalid("file", format!("unreadable image: {e}")))?
+        .map_err(|e| Error::invalid("file", format!("无法读取图片：{e}")))?
         .decode()
-        .map_err(|e| Error::invalid("file", format!("the image is damaged or incomplete: {e}")))?;
+        .map_err(|e| Error::invalid("file", format!("图片已损坏或不完整：{e}")))?;
     let dimensions = Some((image.width(), image.height()));
     let thumb = image.thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE).into_rgb8();
     let mut out = std::io::Cursor::new(Vec::new());
@@ -111,7 +111,7 @@ pub async fn link(tx: &mut Tx, case_id: i64, event_id: i64, hashes: &[String], n
     for sha in hashes {
         let known: i64 = query("SELECT COUNT(*) FROM blobs WHERE sha256 = $1").bind(sha).scalar(&mut *tx).await?;
         if known == 0 {
-            return Err(Error::invalid("attachments", format!("no uploaded photo `{sha}`: upload it first")));
+            return Err(Error::invalid("attachments", format!("没有已上传的照片 `{sha}`，请先上传")));
         }
         query(
             "INSERT INTO case_attachments (case_id, event_id, blob_sha256, created_at)

@@ -33,26 +33,25 @@ async fn upload(
     let limit = state.config.cases.max_upload_bytes;
     let mut bytes: Option<Vec<u8>> = None;
     while let Some(mut field) =
-        multipart.next_field().await.map_err(|e| Error::invalid("file", format!("malformed multipart body: {e}")))?
+        multipart.next_field().await.map_err(|e| Error::invalid("file", format!("multipart 请求格式不对：{e}")))?
     {
         if !matches!(field.name(), Some("file" | "photo" | "media")) {
             continue;
         }
         let mut buf = Vec::new();
-        while let Some(chunk) =
-            field.chunk().await.map_err(|e| Error::invalid("file", format!("upload interrupted: {e}")))?
+        while let Some(chunk) = field.chunk().await.map_err(|e| Error::invalid("file", format!("上传中断：{e}")))?
         {
             if buf.len() + chunk.len() > limit {
-                return Err(Error::TooLarge(format!("file: larger than the limit of {limit} bytes")));
+                return Err(Error::TooLarge(format!("照片太大：不能超过 {limit} 字节")));
             }
             buf.extend_from_slice(&chunk);
         }
         bytes = Some(buf);
         break;
     }
-    let bytes = bytes.ok_or_else(|| Error::invalid("file", "send the photo in a multipart field named `file`"))?;
+    let bytes = bytes.ok_or_else(|| Error::invalid("file", "请把照片放在名为 `file` 的 multipart 字段中上传"))?;
     if bytes.is_empty() {
-        return Err(Error::invalid("file", "is empty"));
+        return Err(Error::invalid("file", "文件是空的"));
     }
     let (bytes, prepared) = tokio::task::spawn_blocking(move || super::prepare(&bytes).map(|p| (bytes, p)))
         .await
@@ -65,7 +64,7 @@ fn valid_sha(sha: &str) -> Result<()> {
     if sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(Error::invalid("sha256", "must be 64 lowercase hex digits"))
+        Err(Error::invalid("sha256", "应为 64 位小写十六进制数字"))
     }
 }
 

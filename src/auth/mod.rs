@@ -142,7 +142,7 @@ impl Actor {
 
     /// The signed-in person, or 401.
     pub fn require_person(&self) -> Result<&PersonActor> {
-        self.person().ok_or_else(|| Error::Unauthenticated("sign in first (Authorization: Bearer TOKEN)".into()))
+        self.person().ok_or_else(|| Error::Unauthenticated("请先登录（Authorization: Bearer TOKEN）".into()))
     }
 }
 
@@ -167,7 +167,7 @@ impl FromRequestParts<AppState> for Actor {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?;
+            .ok_or_else(|| Error::Unauthenticated("Authorization 请求头应为 `Bearer TOKEN`".into()))?;
         let now = state.clock.now_ms();
         let account: Option<(i64,)> =
             query("SELECT account_id FROM sessions WHERE token_hash = $1 AND kind = 'api' AND expires_at > $2")
@@ -183,7 +183,7 @@ impl FromRequestParts<AppState> for Actor {
             .bind(secret::digest(token))
             .fetch_optional(&state.db)
             .await?;
-        let (id, name) = client.ok_or_else(|| Error::Unauthenticated("the token is unknown or has expired".into()))?;
+        let (id, name) = client.ok_or_else(|| Error::Unauthenticated("令牌无效或已过期，请重新登录".into()))?;
         Ok(Actor::ApiClient { id, name })
     }
 }
@@ -195,9 +195,9 @@ pub async fn load_person_actor(db: &Db, account_id: i64) -> Result<PersonActor> 
             .bind(account_id)
             .fetch_optional(db)
             .await?
-            .ok_or_else(|| Error::Unauthenticated("the account no longer exists".into()))?;
+            .ok_or_else(|| Error::Unauthenticated("该账号已不存在".into()))?;
     if disabled {
-        return Err(Error::Unauthenticated("the account is disabled".into()));
+        return Err(Error::Unauthenticated("该账号已停用".into()));
     }
     let grants: Vec<(Role, Option<i64>, Option<String>, Option<i64>)> = query(
         "SELECT r.role, r.node_id, n.path, r.organisation_id

@@ -45,7 +45,7 @@ async fn sign_in(
     state.limit_login(ip, &c.username)?;
     let account_id = crate::web::session::check_password(&state, &c.username, &c.password)
         .await?
-        .ok_or_else(|| Error::Unauthenticated("wrong username or password".into()))?;
+        .ok_or_else(|| Error::Unauthenticated("用户名或密码不对".into()))?;
     let token = secret::new_token();
     let now = state.clock.now_ms();
     let expires_at = now + TOKEN_LIFETIME_MS;

@@ -62,16 +62,16 @@ impl Draft {
         if let Some(unit) = self.unit
             && !(1..=99).contains(&unit)
         {
-            return Err(Error::invalid("unit", "单元号应为 1 到 99"));
+            return Err(Error::invalid("unit", "应为 1 到 99 之间的单元号"));
         }
         let room = given(self.room);
         if room.as_ref().is_some_and(|r| r.chars().count() > 20) {
-            return Err(Error::invalid("room", "室号最多 20 个字"));
+            return Err(Error::invalid("room", "应为 1 到 20 个字"));
         }
         if let Some(floor) = self.floor
             && !(-5..=200).contains(&floor)
         {
-            return Err(Error::invalid("floor", "楼层应为 -5 到 200"));
+            return Err(Error::invalid("floor", "应为 -5 到 200 之间的楼层"));
         }
         if self.attachments.len() > MAX_PHOTOS {
             return Err(Error::invalid("attachments", format!("最多 {MAX_PHOTOS} 张照片")));
@@ -107,16 +107,16 @@ pub fn location_of(
     match (given(building), given(address), lat, lng) {
         (Some(code), _, _, _) => Ok(Location::Building(code)),
         (None, _, Some(lat), Some(lng)) => Ok(Location::Point { lat, lng }),
-        (None, _, Some(_), None) => Err(Error::invalid("lng", "给了纬度就要给经度")),
-        (None, _, None, Some(_)) => Err(Error::invalid("lat", "给了经度就要给纬度")),
+        (None, _, Some(_), None) => Err(Error::invalid("lng", "给了 lat 时必须同时给 lng")),
+        (None, _, None, Some(_)) => Err(Error::invalid("lat", "给了 lng 时必须同时给 lat")),
         (None, Some(text), None, None) => Ok(Location::Address(text)),
-        (None, None, None, None) => Err(Error::invalid("building", "请给出楼栋编码、地址或经纬度")),
+        (None, None, None, None) => Err(Error::invalid("building", "请给出楼栋编号、地址或经纬度（lat 和 lng）")),
     }
 }
 
 fn reporter_of(actor: &Actor, name: Option<String>, phone: Option<String>, email: Option<String>) -> Result<Reporter> {
     if name.as_ref().is_some_and(|n| n.chars().count() > 40) {
-        return Err(Error::invalid("reporter.name", "称呼最多 40 个字"));
+        return Err(Error::invalid("reporter.name", "最多 40 个字"));
     }
     let phone = match phone {
         Some(p) => {

@@ -22,7 +22,7 @@ impl Idempotency {
     pub fn new(scope: String, key: &str, request: &[u8]) -> Result<Idempotency> {
         let valid = (1..=128).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic());
         if !valid {
-            return Err(Error::invalid("Idempotency-Key", "must be 1 to 128 visible ASCII characters"));
+            return Err(Error::invalid("Idempotency-Key", "应为 1 到 128 个可见的 ASCII 字符"));
         }
         Ok(Idempotency {
             scope,
@@ -55,9 +55,9 @@ pub async fn claim(tx: &mut Tx, idem: &Idempotency, now: i64) -> Result<Option<i
             .fetch_one(&mut *tx)
             .await?;
     if hash != idem.request_hash {
-        return Err(Error::invalid("Idempotency-Key", "was already used for a different request"));
+        return Err(Error::invalid("Idempotency-Key", "已用于另一个不同的请求"));
     }
-    case_id.map(Some).ok_or_else(|| Error::Conflict("the same request is still being processed; retry".into()))
+    case_id.map(Some).ok_or_else(|| Error::Conflict("相同的请求正在处理中，请稍后重试".into()))
 }
 
 /// Records the case filed under a claimed key (same transaction).

@@ -232,11 +232,11 @@ pub struct IndicatorsResponse {
 /// `GET /api/v1/indicators?node=CODE&from=DATE&to=DATE` (default: this month).
 pub async fn route(State(state): State<AppState>, actor: Actor, params: Params) -> Result<Json<IndicatorsResponse>> {
     let person = actor.require_person()?;
-    let code = params.text("node", 40)?.ok_or_else(|| Error::invalid("node", "is required"))?;
+    let code = params.text("node", 40)?.ok_or_else(|| Error::invalid("node", "必须填写"))?;
     let node = crate::org::store::node_by_code(&state.db, code).await.map_err(|_| Error::not_found("node", code))?;
     let roles = Role::AREA_STAFF;
     if !person.covers(roles, &node.path) {
-        return Err(Error::Forbidden(format!("node {code} is outside your area")));
+        return Err(Error::Forbidden(format!("组织节点 {code} 不在您负责的区域内")));
     }
     let now = state.clock.now_ms();
     let parse = |name: &str| -> Result<Option<i64>> {
@@ -244,14 +244,14 @@ pub async fn route(State(state): State<AppState>, actor: Actor, params: Params) 
             .optional(name)?
             .map(|v| {
                 crate::time::parse_datetime(v)
-                    .ok_or_else(|| Error::invalid(name, "must be a date (2024-06-01) or an RFC 3339 time"))
+                    .ok_or_else(|| Error::invalid(name, "应为日期（如 2024-06-01）或 RFC 3339 时间"))
             })
             .transpose()
     };
     let (month_start, next_month) = month_around(now);
     let period = Period { from: parse("from")?.unwrap_or(month_start), to: parse("to")?.unwrap_or(next_month) };
     if period.to <= period.from {
-        return Err(Error::invalid("to", "must be after from"));
+        return Err(Error::invalid("to", "应晚于 from"));
     }
     let indicators = for_subtree(&state.db, &node, period, now, state.config.cases.suspended_leave_denominator).await?;
     Ok(Json(IndicatorsResponse {

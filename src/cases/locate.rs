@@ -37,22 +37,22 @@ pub struct Located {
 /// Validates a report and finds its building (reads only).
 pub async fn locate_report(ctx: &Ctx, input: &ReportInput) -> Result<Located> {
     let category = taxonomy::category(&input.category)
-        .ok_or_else(|| Error::invalid("category", format!("unknown category `{}`", input.category)))?;
+        .ok_or_else(|| Error::invalid("category", format!("未知的问题类别 `{}`", input.category)))?;
     let description = input.description.trim().to_string();
     if description.is_empty() || description.chars().count() > 2000 {
-        return Err(Error::invalid("description", "must be 1 to 2000 characters"));
+        return Err(Error::invalid("description", "应为 1 到 2000 个字"));
     }
     let (place, parsed_unit) = locate(ctx, &input.location).await?;
     let unit = input.unit.or(parsed_unit);
     if let Some(u) = unit
         && !place.units.iter().any(|x| x.number == u)
     {
-        return Err(Error::invalid("unit", format!("{} has no unit {u}", place.building.name)));
+        return Err(Error::invalid("unit", format!("{}没有 {u} 单元", place.building.name)));
     }
     if let Some(room) = &input.room
         && (room.is_empty() || room.chars().count() > 20)
     {
-        return Err(Error::invalid("room", "must be 1 to 20 characters"));
+        return Err(Error::invalid("room", "应为 1 到 20 个字"));
     }
     // The unit's own micro-grid, if it has one, else the building's.
     let node_id = unit
@@ -71,29 +71,28 @@ async fn locate(ctx: &Ctx, location: &Location) -> Result<(BuildingContext, Opti
     match location {
         Location::Building(code) => match BuildingContext::load(&ctx.db, code, None).await {
             Ok(place) => Ok((place, None)),
-            Err(Error::NotFound { .. }) => Err(Error::invalid("building", format!("no building with code `{code}`"))),
+            Err(Error::NotFound { .. }) => Err(Error::invalid("building", format!("没有编号为 `{code}` 的楼栋"))),
             Err(e) => Err(e),
         },
         Location::Address(text) => {
             let parsed = crate::org::search::parse(text);
             if parsed.is_empty() {
-                return Err(Error::invalid("address", "names no estate, building number or code"));
+                return Err(Error::invalid("address", "没有写出小区、楼号或楼栋编号"));
             }
             let found = crate::org::store::search_buildings(&ctx.db, &parsed, 2).await?;
             match found.as_slice() {
                 [one] => Ok((BuildingContext::load(&ctx.db, &one.code, None).await?, parsed.unit.map(i64::from))),
-                [] => Err(Error::invalid("address", format!("no building matches `{text}`"))),
-                _ => Err(Error::invalid("address", format!("`{text}` matches several buildings: name the estate"))),
+                [] => Err(Error::invalid("address", format!("找不到与 `{text}` 相符的楼栋"))),
+                _ => Err(Error::invalid("address", format!("`{text}` 与多个楼栋相符，请写明小区"))),
             }
         }
         Location::Point { lat, lng } => {
             if !(-90.0..=90.0).contains(lat) || !(-180.0..=180.0).contains(lng) {
-                return Err(Error::invalid("lat", "coordinates out of range"));
+                return Err(Error::invalid("lat", "经纬度超出范围"));
             }
             let nearest = nearest_building(ctx, *lat, *lng).await?;
-            let code = nearest.ok_or_else(|| {
-                Error::invalid("lat", format!("no known building within {NEAREST_BUILDING_M} m of this point"))
-            })?;
+            let code = nearest
+                .ok_or_else(|| Error::invalid("lat", format!("该位置 {NEAREST_BUILDING_M} 米内没有已登记的楼栋")))?;
             Ok((BuildingContext::load(&ctx.db, &code, None).await?, None))
         }
     }

@@ -68,7 +68,7 @@ async fn create(
     let r: NewReport = crate::web::json::parse(&raw.0)?;
     let idem = match headers.get("idempotency-key") {
         Some(v) => {
-            let key = v.to_str().map_err(|_| Error::invalid("Idempotency-Key", "must be visible ASCII"))?;
+            let key = v.to_str().map_err(|_| Error::invalid("Idempotency-Key", "只能包含可见的 ASCII 字符"))?;
             Some(super::idempotency::Idempotency::new(actor_scope(&actor), key, &raw.0)?)
         }
         None => None,
@@ -150,7 +150,7 @@ async fn load_visible(state: &AppState, actor: Actor, id: i64, params: &Params) 
     let facts = service::facts(&state.db, &case).await?;
     if !policy::can_view(&actor, &facts) {
         return Err(match actor {
-            Actor::Anonymous => Error::Unauthenticated("sign in, or give the case's follow token".into()),
+            Actor::Anonymous => Error::Unauthenticated("请先登录，或提供工单的查询令牌（token）".into()),
             _ => Error::not_found("case", id.to_string()),
         });
     }
@@ -226,7 +226,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
     let status = match params.optional("status")? {
         Some("open") => Some(StatusFilter::Open),
         Some(s) => Some(StatusFilter::Is(
-            Status::from_code(s).ok_or_else(|| Error::invalid("status", format!("unknown status `{s}`")))?,
+            Status::from_code(s).ok_or_else(|| Error::invalid("status", format!("未知的状态 `{s}`")))?,
         )),
         None => None,
     };
@@ -234,13 +234,13 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
     if let Some(c) = &category
         && crate::taxonomy::category(c).is_none()
     {
-        return Err(Error::invalid("category", format!("unknown category `{c}`")));
+        return Err(Error::invalid("category", format!("未知的问题类别 `{c}`")));
     }
     let node_path = match params.text("node", 40)? {
         Some(code) => Some(
             crate::org::store::node_by_code(&state.db, code)
                 .await
-                .map_err(|_| Error::invalid("node", format!("no node `{code}`")))?
+                .map_err(|_| Error::invalid("node", format!("没有编号为 `{code}` 的组织节点")))?
                 .path,
         ),
         None => None,
@@ -248,7 +248,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
     let overdue = match params.optional("overdue")? {
         Some("true") => true,
         Some("false") | None => false,
-        Some(_) => return Err(Error::invalid("overdue", "must be true or false")),
+        Some(_) => return Err(Error::invalid("overdue", "应为 true 或 false")),
     };
     let filter = CaseFilter {
         status,

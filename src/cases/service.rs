@@ -171,7 +171,7 @@ pub async fn file_report(ctx: &Ctx, tx: &mut Tx, actor: &Actor, input: &ReportIn
 /// workflow; everything it changes commits together.
 pub async fn act(ctx: &Ctx, actor: &Actor, case_id: i64, action: Action, input: ActionInput) -> Result<Case> {
     if !action.is_requestable() {
-        return Err(Error::invalid("action", format!("`{action}` is performed by linli itself")));
+        return Err(Error::invalid("action", format!("`{action}` 由系统自动执行，不能手动操作")));
     }
     let mut tx = ctx.db.begin().await?;
     let case = store::case_by_id(&mut tx, case_id).await?;
@@ -181,7 +181,10 @@ pub async fn act(ctx: &Ctx, actor: &Actor, case_id: i64, action: Action, input: 
         return Err(Error::not_found("case", case_id.to_string()));
     }
     if !policy::may(actor, action, &facts) {
-        return Err(Error::Forbidden(format!("your roles do not allow `{action}` on case {case_id}")));
+        return Err(Error::Forbidden(format!(
+            "您的职务不能对工单 #{case_id} 执行“{}”（`{action}`）",
+            action.name_zh()
+        )));
     }
     // Reporting a job done is taking it too: the unit need not tap 签收
     // first, and the history still shows both steps.
@@ -240,7 +243,7 @@ pub(super) async fn apply(
     let now = ctx.clock.now_ms();
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 2000) {
-        return Err(Error::invalid("note", "must be at most 2000 characters"));
+        return Err(Error::invalid("note", "最多 2000 个字"));
     }
     if needs_note(action) && note.is_none() {
         return Err(Error::invalid("note", format!("{}需要填写说明", action.name_zh())));
@@ -254,7 +257,7 @@ pub(super) async fn apply(
             changes.set("registered_at", now);
             if let Some(code) = input.category.as_deref().filter(|c| *c != case.category) {
                 let corrected = taxonomy::category(code)
-                    .ok_or_else(|| Error::invalid("category", format!("unknown category `{code}`")))?;
+                    .ok_or_else(|| Error::invalid("category", format!("未知的问题类别 `{code}`")))?;
                 changes.set("category", corrected.code);
                 data.insert("category".into(), json!({ "from": case.category, "to": corrected.code }));
             }
@@ -321,9 +324,9 @@ pub(super) async fn apply(
             notices.push((Audience::CurrentAssignee, format!("核查未通过，请返工：{}", summary(case, category))));
         }
         Action::Evaluate => {
-            let rating = input.rating.ok_or_else(|| Error::invalid("rating", "rate from 1 to 5"))?;
+            let rating = input.rating.ok_or_else(|| Error::invalid("rating", "请评 1 到 5 分"))?;
             if !(1..=5).contains(&rating) {
-                return Err(Error::invalid("rating", "rate from 1 to 5"));
+                return Err(Error::invalid("rating", "请评 1 到 5 分"));
             }
             changes.set("rating", rating);
             data.insert("rating".into(), rating.into());
@@ -331,7 +334,7 @@ pub(super) async fn apply(
         Action::Escalate => {
             let level = case.escalation_level + 1;
             if level > MAX_ESCALATION {
-                return Err(Error::Conflict(format!("case {} is already escalated to the street", case.id)));
+                return Err(Error::Conflict(format!("工单 #{} 已上报到街道，不能再上报", case.id)));
             }
             changes.set("escalation_level", level);
             data.insert("level".into(), level.into());
@@ -415,10 +418,8 @@ async fn decide_route(
     assign_to: Option<i64>,
     place: Option<&BuildingContext>,
 ) -> Result<Route> {
-    let code = case
-        .building_code
-        .clone()
-        .ok_or_else(|| Error::Conflict(format!("case {} has no building to route by", case.id)))?;
+    let code =
+        case.building_code.clone().ok_or_else(|| Error::Conflict(format!("工单 #{} 没有楼栋，无法派遣", case.id)))?;
     let loaded;
     let place = match place {
         Some(c) => c,
@@ -437,7 +438,7 @@ async fn decide_route(
     let mut route = routing::route(place, category, case.urgent, &rules, org)?;
     if let Some(org_id) = assign_to {
         let (name, kind) =
-            org(org_id).ok_or_else(|| Error::invalid("assign_to", format!("no organisation {org_id}")))?;
+            org(org_id).ok_or_else(|| Error::invalid("assign_to", format!("没有编号为 {org_id} 的单位")))?;
         route.assignment =
             routing::Assignment { kind, organisation_id: Some(org_id), person_id: None, node_id: None, name };
     }

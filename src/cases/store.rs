@@ -290,7 +290,7 @@ pub async fn update_case(tx: &mut Tx, case: &Case, status: Status, changes: Chan
     sql.push_str(&format!(" AND version = ${}", args.len()));
     let changed = query_dyn(sql).bind_all(args).execute(tx).await?;
     if changed == 0 {
-        return Err(Error::Conflict(format!("case {} was changed by someone else; reload and try again", case.id)));
+        return Err(Error::Conflict(format!("工单 #{} 刚被他人修改，请刷新后重试", case.id)));
     }
     Ok(())
 }

@@ -49,7 +49,7 @@ pub struct Posted {
 pub async fn post(state: &AppState, actor: &Actor, incoming: Incoming) -> Result<Posted> {
     let text = incoming.text.trim().to_string();
     if text.is_empty() || text.chars().count() > 2000 {
-        return Err(Error::invalid("text", "must be 1 to 2000 characters"));
+        return Err(Error::invalid("text", "应为 1 到 2000 个字"));
     }
     if let Some(ext) = &incoming.external_id
         && let Some(existing) = store::by_external_id(&state.db, incoming.origin, ext).await?
@@ -68,7 +68,7 @@ pub async fn post(state: &AppState, actor: &Actor, incoming: Incoming) -> Result
         .as_ref()
         .map(|b| b.node_id)
         .or(incoming.fallback_node)
-        .ok_or_else(|| Error::invalid("building", "the message has no building"))?;
+        .ok_or_else(|| Error::invalid("building", "消息没有对应的楼栋"))?;
     let context = Context { building: building.as_ref().map(|b| b.number.clone()) };
     let engine = Engine::builtin();
     // Fast enough (tens of microseconds) to run inline.
@@ -151,7 +151,7 @@ pub async fn confirm(state: &AppState, actor: &Actor, message_id: i64, category:
     let message = store::by_id(&state.db, message_id).await?;
     let case_id = match (message.case_id, message.case_state) {
         (Some(id), Some(CaseState::Proposed)) => id,
-        _ => return Err(Error::Conflict(format!("message {message_id} has no proposed case to confirm"))),
+        _ => return Err(Error::Conflict(format!("消息 {message_id} 没有待确认的工单"))),
     };
     let input = ActionInput { category, note: Some(crate::cases::notes::CHAT_CONFIRMED.into()), ..Default::default() };
     service::act(state, actor, case_id, Action::Register, input).await?;
@@ -165,7 +165,7 @@ pub async fn dismiss(state: &AppState, actor: &Actor, message_id: i64) -> Result
     let message = store::by_id(&state.db, message_id).await?;
     let case_id = match (message.case_id, message.case_state) {
         (Some(id), Some(CaseState::Proposed)) => id,
-        _ => return Err(Error::Conflict(format!("message {message_id} has no proposed case to dismiss"))),
+        _ => return Err(Error::Conflict(format!("消息 {message_id} 没有待驳回的工单"))),
     };
     let input = ActionInput { note: Some(crate::cases::notes::CHAT_NOT_A_REQUEST.into()), ..Default::default() };
     let case = service::act(state, actor, case_id, Action::Reject, input).await?;

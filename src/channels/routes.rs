@@ -134,19 +134,19 @@ async fn post(
         Actor::ApiClient { name, .. } => {
             let sender = body.sender.as_ref().and_then(|s| s.name.clone()).unwrap_or_else(|| "群成员".to_string());
             if sender.chars().count() > 40 {
-                return Err(Error::invalid("sender.name", "must be at most 40 characters"));
+                return Err(Error::invalid("sender.name", "最多 40 个字"));
             }
             let label = format!("{name}: {sender}");
             (AuthorKind::Bridge, None, sender, Origin::Webhook, Actor::Channel { label })
         }
         _ => {
             return Err(Error::Unauthenticated(
-                "post with a staff token or a bridge's API key (Authorization: Bearer …)".into(),
+                "请用工作人员的令牌或接入应用的 API 密钥发送（Authorization: Bearer …）".into(),
             ));
         }
     };
     if body.external_id.as_ref().is_some_and(|e| e.is_empty() || e.len() > 128) {
-        return Err(Error::invalid("external_id", "must be 1 to 128 characters"));
+        return Err(Error::invalid("external_id", "应为 1 到 128 个字符"));
     }
     let incoming = Incoming {
         building: Some(code),

@@ -40,7 +40,7 @@ impl BuildingContext {
                     .iter()
                     .find(|u| u.number == n)
                     .cloned()
-                    .ok_or_else(|| Error::not_found("unit", format!("{n} of building {building_code}")))?,
+                    .ok_or_else(|| Error::not_found("unit", format!("{n}（楼栋 {building_code}）")))?,
             ),
             None => None,
         };

@@ -22,7 +22,7 @@ pub fn endpoints() -> Vec<Endpoint> {
 }
 
 async fn directory_json(State(state): State<AppState>, params: Params) -> Result<Json<Directory>> {
-    let building = params.text("building", 40)?.ok_or_else(|| Error::invalid("building", "is required"))?;
+    let building = params.text("building", 40)?.ok_or_else(|| Error::invalid("building", "必须填写"))?;
     let unit = params.integer("unit", 1, 99)?;
     Ok(Json(Directory::load(&state.db, building, unit).await?))
 }
@@ -90,12 +90,13 @@ pub fn error_page(err: &Error) -> Response {
     let message = match err {
         Error::NotFound { what: "building", key } => format!("找不到楼栋 {key}"),
         Error::NotFound { what: "unit", key } => format!("找不到单元 {key}"),
-        Error::Invalid { field, reason } => format!("参数 {field} 有误：{reason}"),
-        Error::NotFound { .. } => "找不到该页面".to_string(),
-        other => {
-            other.public_message();
-            "服务器出错，请稍后再试".to_string()
-        }
+        Error::Invalid { field, reason } => match crate::error::field_zh(field) {
+            label if label == field => format!("参数 {field} 有误：{reason}"),
+            label => format!("{label}有误：{reason}"),
+        },
+        Error::NotFound { what: "route", .. } => "找不到该页面".to_string(),
+        // What is wrong, in Chinese; a server fault is logged and stays generic.
+        other => other.public_message(),
     };
     let html = ErrorPage { status: status.as_u16(), message }.render().unwrap_or_else(|_| "服务器出错".to_string());
     (status, Html(html)).into_response()

@@ -82,15 +82,15 @@ async fn create(
     let p = actor.require_person()?;
     let node = crate::org::store::node_by_code(&state.db, &r.node)
         .await
-        .map_err(|_| Error::invalid("node", format!("no organisation node `{}`", r.node)))?;
+        .map_err(|_| Error::invalid("node", format!("没有编号为 `{}` 的组织节点", r.node)))?;
     if !p.manages(Some(&node.path)) {
-        return Err(Error::Forbidden("you may only add robots within your own area".into()));
+        return Err(Error::Forbidden("只能在您负责的区域内添加群机器人".into()));
     }
     if !(r.url.starts_with("https://") || r.url.starts_with("http://")) || r.url.len() > 500 {
-        return Err(Error::invalid("url", "must be the robot's http(s) webhook address"));
+        return Err(Error::invalid("url", "应为群机器人的 http(s) Webhook 地址"));
     }
     if r.name.trim().is_empty() || r.name.chars().count() > 60 {
-        return Err(Error::invalid("name", "must be 1 to 60 characters"));
+        return Err(Error::invalid("name", "应为 1 到 60 个字"));
     }
     let id: i64 = query(
         "INSERT INTO robots (kind, name, url, secret, node_id, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id",
@@ -111,7 +111,7 @@ async fn remove(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>
     let robot = robot_by_id(&state.db, id).await?;
     let node = crate::org::store::node_by_id(&state.db, robot.node_id).await?;
     if !p.manages(Some(&node.path)) {
-        return Err(Error::Forbidden("you may only remove robots within your own area".into()));
+        return Err(Error::Forbidden("只能删除您负责区域内的群机器人".into()));
     }
     query("UPDATE robots SET active = FALSE WHERE id = $1").bind(id).execute(&state.db).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -30,11 +30,11 @@ struct QueryEcho {
 }
 
 async fn find_buildings(State(state): State<AppState>, params: Params) -> Result<Json<BuildingList>> {
-    let text = params.text("q", 100)?.ok_or_else(|| Error::invalid("q", "is required"))?;
+    let text = params.text("q", 100)?.ok_or_else(|| Error::invalid("q", "必须填写"))?;
     let limit = params.integer("limit", 1, 200)?.unwrap_or(20);
     let parsed = search::parse(text);
     if parsed.is_empty() {
-        return Err(Error::invalid("q", "names no estate, building number or code"));
+        return Err(Error::invalid("q", "没有写出小区、楼号或楼栋编号"));
     }
     let buildings = super::store::search_buildings(&state.db, &parsed, limit).await?;
     Ok(Json(BuildingList {

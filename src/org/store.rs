@@ -25,21 +25,19 @@ pub struct NewNode {
 pub async fn insert_node(tx: &mut Tx, node: &NewNode, root_level: Option<Level>) -> Result<OrgNode> {
     validate_code("code", &node.code)?;
     if node.name.trim().is_empty() {
-        return Err(Error::invalid("name", "must not be empty"));
+        return Err(Error::invalid("name", "不能为空"));
     }
     let (level, parent_path) = match node.parent_id {
         Some(parent_id) => {
             let parent = node_by_id(&mut *tx, parent_id).await?;
-            let level = parent
-                .level
-                .child()
-                .ok_or_else(|| Error::invalid("parent", "a micro-grid is the lowest level and has no children"))?;
+            let level =
+                parent.level.child().ok_or_else(|| Error::invalid("parent", "微网格是最低一级，下面不能再设节点"))?;
             if !node.code.starts_with(&parent.code) || node.code.len() <= parent.code.len() {
-                return Err(Error::invalid("code", format!("must extend the parent's code {}", parent.code)));
+                return Err(Error::invalid("code", format!("应以上级的编号 {} 开头", parent.code)));
             }
             (level, parent.path)
         }
-        None => (root_level.ok_or_else(|| Error::invalid("parent", "required below the top level"))?, "/".to_string()),
+        None => (root_level.ok_or_else(|| Error::invalid("parent", "除最高一级外必须填写"))?, "/".to_string()),
     };
     let id: i64 = query(
         "INSERT INTO org_nodes (code, parent_id, level, name, path, lat, lng, boundary, office_phone, office_address, created_at)
@@ -64,10 +62,10 @@ pub async fn insert_node(tx: &mut Tx, node: &NewNode, root_level: Option<Level>)
 
 fn validate_code(field: &str, code: &str) -> Result<()> {
     if code.is_empty() || code.len() > 40 {
-        return Err(Error::invalid(field, "must be 1 to 40 characters"));
+        return Err(Error::invalid(field, "应为 1 到 40 个字符"));
     }
     if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(Error::invalid(field, "may contain only letters, digits and '-'"));
+        return Err(Error::invalid(field, "只能包含字母、数字和“-”"));
     }
     Ok(())
 }
@@ -124,11 +122,11 @@ pub struct NewOrganisation {
 }
 
 pub async fn insert_organisation(tx: &mut Tx, org: &NewOrganisation) -> Result<i64> {
-    let kind = org.kind.ok_or_else(|| Error::invalid("kind", "required"))?;
+    let kind = org.kind.ok_or_else(|| Error::invalid("kind", "必须填写"))?;
     if let Some(dept) = &org.department_kind
         && crate::taxonomy::DepartmentKind::from_code(dept).is_none()
     {
-        return Err(Error::invalid("department_kind", format!("unknown department kind `{dept}`")));
+        return Err(Error::invalid("department_kind", format!("未知的部门类型 `{dept}`")));
     }
     Ok(query(
         "INSERT INTO organisations (kind, department_kind, name, phone, address, node_id, created_at)
@@ -209,7 +207,7 @@ pub struct NewBuilding {
 pub async fn insert_building(tx: &mut Tx, b: &NewBuilding) -> Result<i64> {
     validate_code("code", &b.code)?;
     let number = super::search::normalise_building_number(&b.number)
-        .ok_or_else(|| Error::invalid("number", "must be a building number such as 98, 9 or A"))?;
+        .ok_or_else(|| Error::invalid("number", "应为楼号，如 98、9 或 A"))?;
     let (estate, aliases, community, street): (String, String, String, Option<String>) = query(
         "SELECT e.name, e.aliases, c.name, s.name FROM estates e
          JOIN org_nodes c ON c.id = e.community_id
@@ -219,10 +217,10 @@ pub async fn insert_building(tx: &mut Tx, b: &NewBuilding) -> Result<i64> {
     .bind(b.estate_id)
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| Error::invalid("estate_id", "no such estate"))?;
+    .ok_or_else(|| Error::invalid("estate_id", "没有这个小区"))?;
     let node = node_by_id(&mut *tx, b.node_id).await?;
     if !matches!(node.level, Level::Grid | Level::MicroGrid) {
-        return Err(Error::invalid("node_id", "a building belongs to a grid or a micro-grid"));
+        return Err(Error::invalid("node_id", "楼栋只能属于网格或微网格"));
     }
     let name = format!("{estate}{number}栋");
     let search_text =
@@ -351,7 +349,7 @@ pub struct NewPlace {
 
 pub async fn insert_place(tx: &mut Tx, p: &NewPlace) -> Result<i64> {
     if !p.details.is_object() {
-        return Err(Error::invalid("details", "must be a JSON object"));
+        return Err(Error::invalid("details", "应为 JSON 对象"));
     }
     Ok(query(
         "INSERT INTO places (kind, name, node_id, estate_id, organisation_id, lat, lng, details, created_at)

@@ -29,7 +29,7 @@ pub async fn create_account(tx: &mut Tx, person_id: i64, username: &str, passwor
     let valid =
         (3..=32).contains(&username.len()) && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if !valid {
-        return Err(Error::invalid("username", "3 to 32 letters, digits, '.', '_' or '-'"));
+        return Err(Error::invalid("username", "应为 3 到 32 个字母、数字或“.”“_”“-”"));
     }
     let now = now_ms();
     Ok(query(

@@ -321,11 +321,11 @@ pub async fn set(
     note: Option<&str>,
     now: i64,
 ) -> Result<bool> {
-    check_change(&subject.role_list(), published).map_err(|r| Error::invalid("published", r.en()))?;
+    check_change(&subject.role_list(), published).map_err(|r| Error::invalid("published", r.zh()))?;
     if let Some(n) = note
         && n.chars().count() > 100
     {
-        return Err(Error::invalid("note", "must be at most 100 characters"));
+        return Err(Error::invalid("note", "最多 100 个字"));
     }
     let mut tx = db.begin().await?;
     let current = latest(&mut tx, subject.person_id).await?.map(|e| e.published);

@@ -35,9 +35,7 @@ async fn publicity_subject(state: &AppState, actor: &Actor, id: i64) -> Result<p
     let who = actor.require_person()?;
     let subject = publicity::subject(&state.db, id).await?;
     if !subject.may_be_set_by(who) {
-        return Err(Error::Forbidden(
-            "only the person and the community staff of their area manage whether their phone is published".into(),
-        ));
+        return Err(Error::Forbidden("只有本人和其所在区域的社区工作人员能设置是否公开电话".into()));
     }
     Ok(subject)
 }
@@ -88,7 +86,7 @@ async fn reporters(State(state): State<AppState>, actor: Actor, Path(id): Path<i
     }
     let handles = policy::is_assignee(person, &facts) || person.covers(Role::SCREENERS, &facts.node_path);
     if !handles {
-        return Err(Error::Forbidden("only those handling the case see the reporter's contact".into()));
+        return Err(Error::Forbidden("只有办理该工单的人员能查看报告人的联系方式".into()));
     }
     Ok(Json(privacy::reporters_of(&state.db, &actor, id, state.clock.now_ms()).await?))
 }
@@ -120,7 +118,7 @@ fn require_admin(actor: &Actor) -> Result<()> {
     if actor.require_person()?.has_role(Role::Admin) {
         Ok(())
     } else {
-        Err(Error::Forbidden("administrators only".into()))
+        Err(Error::Forbidden("仅限系统管理员".into()))
     }
 }
 
@@ -194,7 +192,7 @@ async fn create_client(
     require_admin(&actor)?;
     let name = c.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(Error::invalid("name", "must be 1 to 60 characters"));
+        return Err(Error::invalid("name", "应为 1 到 60 个字"));
     }
     let key = crate::auth::secret::new_token();
     let now = state.clock.now_ms();

@@ -20,7 +20,7 @@ pub struct NewPerson {
 pub async fn insert_person(tx: &mut Tx, p: &NewPerson) -> Result<i64> {
     let name = p.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(Error::invalid("name", "must be 1 to 40 characters"));
+        return Err(Error::invalid("name", "应为 1 到 40 个字"));
     }
     Ok(query(
         "INSERT INTO people (name, phone, id_number, address, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -84,28 +84,39 @@ impl NewRole {
     }
 }
 
+/// What people call a kind of organisation (its code if unknown).
+fn org_kind_zh(code: &str) -> &str {
+    match code {
+        "property_company" => "物业公司",
+        "department" => "职能部门",
+        "enterprise" => "企业",
+        "partner" => "共建单位",
+        other => other,
+    }
+}
+
 /// Stores a role after checking its scope fits the role. A grid role
 /// publishes the work phone by default; that default is recorded as given
 /// by `r.assigned_by`, unless the person has a choice on record already.
 pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
     match r.role.scope_rule() {
         ScopeRule::Node(levels) => {
-            let node_id = r.node_id.ok_or_else(|| {
-                Error::invalid("node_id", format!("a {} role is scoped to an organisation node", r.role))
-            })?;
+            let node_id = r
+                .node_id
+                .ok_or_else(|| Error::invalid("node_id", format!("{}须指定所在的组织节点", r.role.name_zh())))?;
             let node = crate::org::store::node_by_id(&mut *tx, node_id).await?;
             if !levels.contains(&node.level) {
-                let allowed: Vec<_> = levels.iter().map(|l| l.code()).collect();
+                let allowed: Vec<_> = levels.iter().map(|l| l.name_zh()).collect();
                 return Err(Error::invalid(
                     "node_id",
-                    format!("a {} sits at a {} node, not a {}", r.role, allowed.join(" or "), node.level),
+                    format!("{}应设在{}一级，不能设在{}", r.role.name_zh(), allowed.join("或"), node.level.name_zh()),
                 ));
             }
         }
         ScopeRule::Organisation(kind) => {
-            let org_id = r
-                .organisation_id
-                .ok_or_else(|| Error::invalid("organisation_id", format!("a {} belongs to a {kind}", r.role)))?;
+            let org_id = r.organisation_id.ok_or_else(|| {
+                Error::invalid("organisation_id", format!("{}须属于一家{}", r.role.name_zh(), org_kind_zh(kind.code())))
+            })?;
             let actual: Option<(String,)> =
                 query("SELECT kind FROM organisations WHERE id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
             match actual {
@@ -113,7 +124,7 @@ pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
                 Some((k,)) => {
                     return Err(Error::invalid(
                         "organisation_id",
-                        format!("a {} belongs to a {kind}, not a {k}", r.role),
+                        format!("{}须属于{}，不能属于{}", r.role.name_zh(), org_kind_zh(kind.code()), org_kind_zh(&k)),
                     ));
                 }
                 None => return Err(Error::not_found("organisation", org_id.to_string())),

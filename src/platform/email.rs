@@ -16,7 +16,7 @@ pub async fn send(config: &Config, to: &str, subject: &str, body: &str) -> Resul
         .ok_or_else(|| anyhow::anyhow!("e-mail is not configured (LINLI_SMTP_URL)"))?;
     let message = Message::builder()
         .from(config.notify.smtp_from.parse().map_err(|e| anyhow::anyhow!("LINLI_SMTP_FROM is not a mailbox: {e}"))?)
-        .to(to.parse().map_err(|e| Error::invalid("email", format!("`{to}` is not a mailbox: {e}")))?)
+        .to(to.parse().map_err(|e| Error::invalid("email", format!("`{to}` 不是有效的电子邮箱：{e}")))?)
         .subject(subject)
         .header(ContentType::TEXT_PLAIN)
         .body(body.to_string())

@@ -69,7 +69,7 @@ pub fn content_disposition(ascii_fallback: &str, display: &str) -> String {
 }
 
 fn unavailable(e: font::FontError) -> Error {
-    Error::Unavailable(e.to_string())
+    Error::Unavailable(format!("暂时无法生成 PDF：服务器缺少可用的中文字体（{e}）"))
 }
 
 crate::db_row! {
@@ -113,11 +113,11 @@ async fn work_card(
     .fetch_all(&state.db)
     .await?;
     let Some(row) = CARD_ROLES.iter().find_map(|role| rows.iter().find(|r| r.role == *role)) else {
-        return Err(Error::not_found("work card", format!("person {person_id} holds no grid role")));
+        return Err(Error::not_found("work card", format!("人员 {person_id} 没有网格职务")));
     };
     let allowed = who.person_id == row.person_id || who.covers(&[Role::CommunityStaff, Role::Admin], &row.node_path);
     if !allowed {
-        return Err(Error::Forbidden("work cards are printed by the community's staff".into()));
+        return Err(Error::Forbidden("工作证由社区工作人员打印".into()));
     }
     let nodes = crate::org::store::nodes_on_path(&state.db, &row.node_path).await?;
     let area = area_of(&nodes);

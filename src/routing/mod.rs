@@ -98,9 +98,8 @@ pub fn route(
     let deadline_minutes =
         rule.and_then(|r| r.deadline_minutes).and_then(|m| u32::try_from(m).ok()).unwrap_or(default_minutes);
     if let Some(org_id) = rule.and_then(|r| r.organisation_id) {
-        let (name, kind) = organisation_name(org_id).ok_or_else(|| {
-            Error::Conflict(format!("routing rule names organisation {org_id}, which does not exist"))
-        })?;
+        let (name, kind) = organisation_name(org_id)
+            .ok_or_else(|| Error::Conflict(format!("派遣规则指定的单位 {org_id} 不存在，请修改规则")))?;
         let assignment = Assignment { kind, organisation_id: Some(org_id), person_id: None, node_id: None, name };
         return Ok(Route { assignment, deadline_minutes });
     }
@@ -113,7 +112,7 @@ pub fn route(
         .iter()
         .chain(std::iter::once(&Handler::Community))
         .find_map(|h| assignment_for(ctx, *h))
-        .ok_or_else(|| Error::Conflict("nobody is on record to handle this building".into()))?;
+        .ok_or_else(|| Error::Conflict("这栋楼没有登记负责处置的人员或单位".into()))?;
     Ok(Route { assignment, deadline_minutes })
 }
 
@@ -161,28 +160,28 @@ pub async fn insert_rule(tx: &mut Tx, rule: &NewRule, node_id: Option<i64>, now:
     if let Some(c) = &rule.category
         && crate::taxonomy::category(c).is_none()
     {
-        return Err(Error::invalid("category", format!("unknown category `{c}`")));
+        return Err(Error::invalid("category", format!("未知的问题类别 `{c}`")));
     }
     let handler = match (&rule.handler, rule.organisation_id) {
         (Some(h), _) if parse_handler(h).is_some() => h.clone(),
         (Some(h), _) => {
             return Err(Error::invalid(
                 "handler",
-                format!("`{h}` is not property, grid_head, community or department:KIND"),
+                format!("`{h}` 不是 property、grid_head、community 或 department:KIND"),
             ));
         }
         (None, Some(_)) => "organisation".to_string(),
-        (None, None) => return Err(Error::invalid("handler", "give a handler or an organisation_id")),
+        (None, None) => return Err(Error::invalid("handler", "请给出 handler 或 organisation_id")),
     };
     if let Some(m) = rule.deadline_minutes
         && !(1..=60 * 24 * 90).contains(&m)
     {
-        return Err(Error::invalid("deadline_minutes", "must be from 1 minute to 90 days"));
+        return Err(Error::invalid("deadline_minutes", "应为 1 分钟到 90 天"));
     }
     if let Some(org) = rule.organisation_id {
         let exists: i64 = query("SELECT COUNT(*) FROM organisations WHERE id = $1").bind(org).scalar(&mut *tx).await?;
         if exists == 0 {
-            return Err(Error::invalid("organisation_id", format!("no organisation {org}")));
+            return Err(Error::invalid("organisation_id", format!("没有编号为 {org} 的单位")));
         }
     }
     Ok(query(

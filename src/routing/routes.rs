@@ -26,9 +26,7 @@ pub fn endpoints() -> Vec<Endpoint> {
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<RoutingRule>>> {
     let p = actor.require_person()?;
     if !Role::MANAGERS.iter().any(|r| p.has_role(*r)) {
-        return Err(Error::Forbidden(
-            "only administrators, community staff and the command centre see routing rules".into(),
-        ));
+        return Err(Error::Forbidden("只有系统管理员、社区工作人员和指挥中心能查看派遣规则".into()));
     }
     // Deployment-wide rules are shown to every manager; others within their area.
     let rules = super::rules(&state.db).await?;
@@ -45,12 +43,12 @@ async fn create(
         Some(code) => Some(
             crate::org::store::node_by_code(&state.db, code)
                 .await
-                .map_err(|_| Error::invalid("node", format!("no organisation node `{code}`")))?,
+                .map_err(|_| Error::invalid("node", format!("没有编号为 `{code}` 的组织节点")))?,
         ),
         None => None,
     };
     if !p.manages(node.as_ref().map(|n| n.path.as_str())) {
-        return Err(Error::Forbidden("you may only set routing rules within your own area".into()));
+        return Err(Error::Forbidden("只能为您负责的区域设置派遣规则".into()));
     }
     let mut tx = state.db.begin().await?;
     let id = super::insert_rule(&mut tx, &rule, node.as_ref().map(|n| n.id), state.clock.now_ms()).await?;
@@ -71,7 +69,7 @@ async fn remove(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>
         .find(|r| r.id == id)
         .ok_or_else(|| Error::not_found("routing rule", id.to_string()))?;
     if !p.manages(rule.node_path.as_deref()) {
-        return Err(Error::Forbidden("you may only remove routing rules within your own area".into()));
+        return Err(Error::Forbidden("只能删除您负责区域内的派遣规则".into()));
     }
     query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&state.db).await?;
     Ok(StatusCode::NO_CONTENT)

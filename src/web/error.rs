@@ -45,7 +45,7 @@ impl Error {
         match self {
             Error::Db(_) | Error::Internal(_) => {
                 tracing::error!(error = ?self, "request failed");
-                "internal error".to_string()
+                "服务器出错，请稍后再试".to_string()
             }
             other => other.to_string(),
         }

@@ -1,5 +1,5 @@
 //! A JSON body extractor whose errors name the offending field:
-//! `{"field": "reporter.phone", "message": "invalid type: integer, expected a string"}`.
+//! `{"field": "reporter.phone", "message": "reporter.phone: 值不对（invalid type: integer, expected a string）"}`.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -34,13 +34,13 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
                 v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
             });
         if !is_json {
-            return Err(Error::invalid("body", "send JSON with Content-Type: application/json"));
+            return Err(Error::invalid("body", "请以 JSON 发送（Content-Type: application/json）"));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::TooLarge("body: larger than 1 MiB".into())
+                Error::TooLarge("请求内容太大：不能超过 1 MiB".into())
             } else {
-                Error::invalid("body", format!("could not read the body: {e}"))
+                Error::invalid("body", format!("读不到请求内容：{e}"))
             }
         })?;
         Ok(JsonBytes(bytes))
@@ -60,7 +60,16 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
             (p, Some(missing)) => format!("{p}.{missing}"),
             (p, None) => p.to_string(),
         };
-        let reason = inner.to_string().split(" at line ").next().unwrap_or_default().to_string();
+        let detail = inner.to_string().split(" at line ").next().unwrap_or_default().to_string();
+        let reason = if detail.starts_with("missing field") {
+            "必须填写".to_string()
+        } else if detail.starts_with("unknown field") {
+            format!("不认识这个字段（{detail}）")
+        } else if inner.is_data() {
+            format!("值不对（{detail}）")
+        } else {
+            format!("不是有效的 JSON（{detail}）")
+        };
         Error::invalid(field, reason)
     })
 }

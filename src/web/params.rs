@@ -30,20 +30,20 @@ impl Params {
         let mut values = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim());
         let first = values.next();
         if values.next().is_some() {
-            return Err(Error::invalid(name, "given more than once"));
+            return Err(Error::invalid(name, "只能给一次"));
         }
         Ok(first.filter(|v| !v.is_empty()))
     }
 
     pub fn required(&self, name: &str) -> Result<&str> {
-        self.optional(name)?.ok_or_else(|| Error::invalid(name, "is required"))
+        self.optional(name)?.ok_or_else(|| Error::invalid(name, "必须填写"))
     }
 
     /// A text value of at most `max_chars` characters.
     pub fn text(&self, name: &str, max_chars: usize) -> Result<Option<&str>> {
         let value = self.optional(name)?;
         if value.is_some_and(|v| v.chars().count() > max_chars) {
-            return Err(Error::invalid(name, format!("must be at most {max_chars} characters")));
+            return Err(Error::invalid(name, format!("最多 {max_chars} 个字")));
         }
         Ok(value)
     }
@@ -55,7 +55,7 @@ impl Params {
         };
         match raw.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(Error::invalid(name, format!("must be an integer from {min} to {max}"))),
+            _ => Err(Error::invalid(name, format!("应为 {min} 到 {max} 之间的整数"))),
         }
     }
 }

@@ -27,7 +27,7 @@ impl WebUser {
     pub fn check_csrf(&self, given: Option<&str>) -> Result<()> {
         match given {
             Some(t) if constant_eq(t, &self.csrf) => Ok(()),
-            _ => Err(Error::Forbidden("the form is stale or forged (CSRF token mismatch): reload the page".into())),
+            _ => Err(Error::Forbidden("表单已过期或来源不明（CSRF 令牌不符），请刷新页面后重试".into())),
         }
     }
 

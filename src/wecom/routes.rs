@@ -68,17 +68,17 @@ async fn bind(
 ) -> Result<StatusCode> {
     let p = actor.require_person()?;
     if !matches!(b.kind.as_str(), "user" | "chat") {
-        return Err(Error::invalid("kind", "must be user or chat"));
+        return Err(Error::invalid("kind", "应为 user 或 chat"));
     }
     if b.external_id.is_empty() || b.external_id.len() > 128 {
-        return Err(Error::invalid("external_id", "must be 1 to 128 characters"));
+        return Err(Error::invalid("external_id", "应为 1 到 128 个字符"));
     }
     let building = crate::org::store::building_by_code(&state.db, &b.building)
         .await
-        .map_err(|_| Error::invalid("building", format!("no building `{}`", b.building)))?;
+        .map_err(|_| Error::invalid("building", format!("没有编号为 `{}` 的楼栋", b.building)))?;
     let node = crate::org::store::node_by_id(&state.db, building.node_id).await?;
     if !p.manages(Some(&node.path)) {
-        return Err(Error::Forbidden("you may only bind buildings within your own area".into()));
+        return Err(Error::Forbidden("只能绑定您负责区域内的楼栋".into()));
     }
     query(
         "INSERT INTO wecom_bindings (kind, external_id, building_id, created_at) VALUES ($1, $2, $3, $4)

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     a_routing_rule_overrides_the_default,
     photos_are_checked_by_content_and_size,
     bad_reports_name_the_field,
+    bad_input_is_answered_in_chinese,
     the_history_cannot_be_edited,
     concurrent_reports_are_each_filed_once,
 );
@@ -396,6 +397,103 @@ async fn photos_are_checked_by_content_and_size(app: TestApp) {
     assert_eq!((status, err["error"]["field"].as_str()), (400, Some("attachments")), "{err}");
     let after: i64 = linli::db::query("SELECT COUNT(*) FROM cases").scalar(&app.db).await.expect("count");
     assert_eq!(before, after, "a report with a photo never uploaded leaves no case behind");
+}
+
+/// Han characters in it, and no English sentence (two lowercase words in
+/// a row, as in "must be" or "not found").
+fn reads_chinese(message: &str) -> bool {
+    let han = message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let words: Vec<bool> =
+        message.split_whitespace().map(|w| w.len() > 1 && w.chars().all(|c| c.is_ascii_lowercase())).collect();
+    han && !words.windows(2).any(|w| w[0] && w[1])
+}
+
+#[test]
+fn the_chinese_check_can_fail() {
+    assert!(reads_chinese("unit: 应为 1 到 99 之间的整数") && reads_chinese("lng: 给了 lat 时必须同时给 lng"));
+    assert!(!reads_chinese("description: must be 1 to 2000 characters"));
+    assert!(!reads_chinese("case `42` not found") && !reads_chinese("工单 is not found"));
+}
+
+/// Typical mistakes through the JSON API and the resident's report form
+/// are answered in Chinese, naming the field.
+async fn bad_input_is_answered_in_chinese(app: TestApp) {
+    let token = app.login("weiwangge").await;
+    let report = |extra: Value| {
+        let mut body = json!({"category": "lighting", "description": "楼道灯不亮", "building": B98});
+        body.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+        body
+    };
+    for (body, field, needle) in [
+        (report(json!({"description": ""})), "description", "应为 1 到 2000 个字"),
+        (report(json!({"category": "ufo"})), "category", "未知的问题类别 `ufo`"),
+        (report(json!({"building": "nope"})), "building", "没有编号为 `nope` 的楼栋"),
+        (report(json!({"unit": 9})), "unit", "没有 9 单元"),
+        (report(json!({"room": "1".repeat(21)})), "room", "应为 1 到 20 个字"),
+        (report(json!({"reporter": {"phone": "12"}})), "reporter.phone", "不是有效的电话号码"),
+        (report(json!({"reporter": {"email": "nobody"}})), "reporter.email", "不是有效的电子邮箱"),
+    ] {
+        let (status, err) = app.post("/api/v1/cases", Some(&token), &body).await;
+        assert_eq!((status, err["error"]["field"].as_str()), (400, Some(field)), "{body}: {err}");
+        let message = err["error"]["message"].as_str().expect("message");
+        assert!(message.contains(field) && message.contains(needle) && reads_chinese(message), "{message}");
+    }
+    // serde's own words stay, inside Chinese.
+    let (status, err) = app.post("/api/v1/cases", Some(&token), &report(json!({"urgent": "yes"}))).await;
+    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("urgent")), "{err}");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.starts_with("urgent: 值不对（")), "{err}");
+    for (path, status, field, needle) in [
+        ("/api/v1/buildings".to_string(), 400, Some("q"), "必须填写"),
+        (format!("/api/v1/directory?building={B98}&unit=abc"), 400, Some("unit"), "应为 1 到 99 之间的整数"),
+        ("/api/v1/directory?building=99999999999".to_string(), 404, None, "找不到楼栋 `99999999999`"),
+        ("/api/v1/cases".to_string(), 401, None, "请先登录"),
+        ("/api/v1/no-such-route".to_string(), 404, None, "找不到页面"),
+    ] {
+        let (got, err) = app.get_json(&path).await;
+        assert_eq!((got, err["error"]["field"].as_str()), (status, field), "{path}: {err}");
+        let message = err["error"]["message"].as_str().expect("message");
+        assert!(message.contains(needle) && reads_chinese(message), "{path}: {message}");
+    }
+    let (status, err) = act(&app, &token, 999_999, "close", json!({})).await;
+    assert_eq!(status, 404, "{err}");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("找不到工单 `999999`")), "{err}");
+
+    // The report form says it on the page, naming the field as people know it.
+    let resident = crate::web::browser();
+    let url = app.url(&format!("/buildings/{B98}/report"));
+    let alert = |html: &str| {
+        html.split(r#"role="alert">"#).nth(1).and_then(|s| s.split("</p>").next()).unwrap_or_default().to_string()
+    };
+    for (name, value, label, needle) in [
+        ("description", "灯".repeat(2001), "问题描述", "应为 1 到 2000 个字"),
+        ("unit", "三".to_string(), "单元", "单元号不对"),
+        ("phone", "12".to_string(), "联系电话", "不是有效的电话号码"),
+        ("room", "1".repeat(21), "室号", "应为 1 到 20 个字"),
+        ("category", "ufo".to_string(), "问题类别", "未知的问题类别"),
+    ] {
+        let mut form = reqwest::multipart::Form::new().text(name, value);
+        for (other, fine) in [("description", "楼道灯不亮"), ("category", "lighting")] {
+            if other != name {
+                form = form.text(other, fine);
+            }
+        }
+        let resp = resident.post(&url).multipart(form).send().await.expect("post");
+        assert_eq!(resp.status().as_u16(), 400, "{name}");
+        let shown = alert(&resp.text().await.expect("html"));
+        assert!(shown.starts_with(&format!("{label}：")) && shown.contains(needle) && reads_chinese(&shown), "{shown}");
+    }
+    // Refusals on an error page say what is wrong, not just that it failed.
+    let form = reqwest::multipart::Form::new().text("description", "楼道灯不亮").text("category", "lighting");
+    let resp = resident.post(app.url("/buildings/99999999999/report")).multipart(form).send().await.expect("post");
+    assert_eq!(resp.status().as_u16(), 404);
+    assert!(resp.text().await.expect("html").contains("找不到楼栋"));
+    let signed_in = crate::web::browser();
+    crate::web::sign_in(&app, &signed_in, "jumin").await;
+    let form = reqwest::multipart::Form::new().text("description", "楼道灯不亮").text("category", "lighting");
+    let resp = signed_in.post(&url).multipart(form).send().await.expect("post");
+    assert_eq!(resp.status().as_u16(), 403);
+    let html = resp.text().await.expect("html");
+    assert!(html.contains("表单已过期") && !html.contains("服务器出错"), "{html}");
 }
 
 async fn bad_reports_name_the_field(app: TestApp) {

@@ -118,10 +118,10 @@ async fn unknown_buildings_and_units_are_404(app: TestApp) {
     let (status, body) = app.get_json("/api/v1/directory?building=99999999999").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("building") && m.contains("99999999999")));
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("楼栋") && m.contains("99999999999")));
     let (status, body) = app.get_json(&format!("/api/v1/directory?building={B98}&unit=9")).await;
     assert_eq!(status, 404, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("unit")));
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("单元") && m.contains('9')));
     let (status, body) = app.get_json("/api/v1/no-such-route").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");

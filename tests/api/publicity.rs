@@ -328,7 +328,7 @@ async fn staff_toggle_on_the_people_page_and_the_person_on_their_account(app: Te
     assert_eq!(directory(&app, B98).await["micro_grid_members"][0]["phone"], phone);
     let resp = staff.post(&url).form(&form(&csrf, "maybe")).send().await.expect("post");
     assert_eq!(resp.status().as_u16(), 400);
-    assert!(resp.text().await.expect("html").contains("published：应为 1（公开）或 0（撤回）"));
+    assert!(resp.text().await.expect("html").contains("公开电话：应为 1（公开）或 0（撤回）"));
     let resp = staff.post(&url).form(&form(&csrf, "0")).send().await.expect("post");
     assert_eq!(resp.status().as_u16(), 303);
     assert_eq!(resp.headers()["location"], format!("/app/admin/people?q={}", "98%E6%A0%8B"));

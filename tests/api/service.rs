@@ -62,7 +62,7 @@ async fn a_report_is_filed_dispatched_and_closed_through_the_service(backend: Ba
     let err = service::act(&ctx, &Actor::System, case.id, Action::Dispatch, ActionInput::default())
         .await
         .expect_err("refused");
-    assert_eq!(err.to_string(), "已结案状态下不能派遣");
+    assert_eq!(err.to_string(), "当前状态为“已结案”，不能“派遣”");
     ctx.close().await;
 }
 

@@ -153,7 +153,7 @@ async fn scope_of(state: &AppState, user: &WebUser) -> Result<OrgNode> {
         .filter_map(|g| g.node_path.as_ref().map(|p| (p.len(), g.node_id)))
         .min_by_key(|(len, _)| *len)
         .and_then(|(_, id)| id)
-        .ok_or_else(|| Error::Forbidden("the command centre is for staff who oversee an area".into()))?;
+        .ok_or_else(|| Error::Forbidden("指挥中心只对负责某一区域的工作人员开放".into()))?;
     crate::org::store::node_by_id(&state.db, node_id).await
 }
 
