@@ -63,7 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = server::open_database(&config).await?;
             println!(
                 "database {} is at schema version {}",
-                server::redact_url(&config.database_url),
+                crate::db::redact_url(&config.database_url),
                 crate::db::MIGRATIONS.last().map_or(0, |m| m.version)
             );
             db.close().await;
@@ -79,7 +79,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Restore { file } => {
             crate::db::backup::restore(&cli.database.database_url, &file).await?;
-            println!("{} restored from {}", server::redact_url(&cli.database.database_url), file.display());
+            println!("{} restored from {}", crate::db::redact_url(&cli.database.database_url), file.display());
             Ok(())
         }
         Command::Person { command } => {
@@ -101,10 +101,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = Config::new(&cli.database, &cli.serve);
             let db = server::open_database(&config).await?;
             if crate::demo::is_loaded(&db).await? {
-                println!("the demo data is already in {}", server::redact_url(&config.database_url));
+                println!("the demo data is already in {}", crate::db::redact_url(&config.database_url));
             } else {
                 crate::demo::load(&db).await?;
-                println!("demo data loaded into {}", server::redact_url(&config.database_url));
+                println!("demo data loaded into {}", crate::db::redact_url(&config.database_url));
             }
             db.close().await;
             Ok(())
@@ -118,7 +118,7 @@ async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> anyhow::Result<()> 
         TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     let server = Server::build(config.clone(), listener).await?;
     let url = config.public_url.clone().unwrap_or_else(|| format!("http://{}/", server.local_addr()));
-    println!("linli is serving {} on {url}", server::redact_url(&config.database_url));
+    println!("linli is serving {} on {url}", crate::db::redact_url(&config.database_url));
     println!("  directory:  {url}api/v1/buildings?q=越江新村%2098");
     tracing::info!(%url, backend = server.db().backend().name(), "listening");
     server.run_until(server::shutdown_signal()).await

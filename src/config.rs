@@ -168,7 +168,7 @@ impl Default for NotifySettings {
 impl std::fmt::Debug for NotifySettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NotifySettings")
-            .field("smtp_url", &self.smtp_url.as_deref().map(crate::server::redact_url))
+            .field("smtp_url", &self.smtp_url.as_deref().map(crate::db::redact_url))
             .field("smtp_from", &self.smtp_from)
             .finish()
     }

@@ -66,7 +66,7 @@ impl Error {
     pub fn page_message(&self) -> String {
         match self {
             Error::Invalid { field, reason } => format!("{}：{reason}", field_zh(field)),
-            other => other.to_string(),
+            other => other.public_message(),
         }
     }
 }

@@ -10,28 +10,8 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::platform::Ctx;
-use crate::platform::worker::{Pass, Registry};
 use crate::time::Clock;
 use crate::web::{self, AppState};
-
-/// Everything the background worker runs, as each feature registers it.
-pub fn registry() -> Registry {
-    Registry {
-        timers: crate::cases::timers::KINDS.to_vec(),
-        consumers: vec![crate::channels::consumers::PROGRESS_LINES, crate::cases::consumers::ROBOTS],
-        periodic: vec![
-            crate::cases::rollup::COMPACT,
-            crate::cases::rollup::FULL_COMPACT,
-            crate::cases::idempotency::FORGET,
-            crate::people::privacy::RETENTION,
-        ],
-    }
-}
-
-/// One pass of the background worker, as a running server makes them.
-pub async fn run_worker_once(ctx: &Ctx) -> crate::error::Result<Pass> {
-    crate::platform::worker::run_once(ctx, &registry()).await
-}
 
 /// A server ready to run: database open and migrated, socket bound.
 pub struct Server {
@@ -66,7 +46,7 @@ impl Server {
             crate::triage::Engine::builtin();
         });
         // Consumers get their cursors before the first request can append an event.
-        crate::platform::cursor::ensure(&db, &registry().consumers, env.clock.now_ms()).await?;
+        crate::platform::cursor::ensure(&db, &crate::app::registry().consumers, env.clock.now_ms()).await?;
         let state = Ctx::new(db, config, env.clock);
         Ok(Server { listener, state })
     }
@@ -89,8 +69,8 @@ impl Server {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let ctx = self.state.clone();
         let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
-        let worker = crate::platform::worker::spawn(self.state.clone(), registry(), worker_stop);
-        let app = web::router(self.state);
+        let worker = crate::platform::worker::spawn(self.state.clone(), crate::app::registry(), worker_stop);
+        let app = web::router(self.state, crate::app::endpoints());
         let served = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
@@ -109,26 +89,12 @@ impl Server {
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = Db::connect(&config.database_url, &config.pool_settings())
         .await
-        .with_context(|| format!("opening {}", redact_url(&config.database_url)))?;
+        .with_context(|| format!("opening {}", db::redact_url(&config.database_url)))?;
     let applied = db::migrate(&db).await.context("migrating the database")?;
     if !applied.is_empty() {
         tracing::info!(?applied, backend = db.backend().name(), "migrations applied");
     }
     Ok(db)
-}
-
-/// A database URL without its password, for messages.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -152,16 +118,4 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_url;
-
-    #[test]
-    fn redacts_passwords_only() {
-        assert_eq!(redact_url("postgres://linli:s3cret@db/linli"), "postgres://linli:***@db/linli");
-        assert_eq!(redact_url("postgres://linli@db/linli"), "postgres://linli@db/linli");
-        assert_eq!(redact_url("sqlite://linli.db"), "sqlite://linli.db");
-    }
 }

@@ -1,8 +1,15 @@
 //! Who is asking: a signed-in person with their role grants, an Open311
 //! client, linli itself, or the anonymous public.
 
+pub mod accounts;
+pub mod frame;
+pub mod pages;
+mod roles;
 pub mod routes;
 pub mod secret;
+pub mod session;
+
+pub use roles::Role;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -10,7 +17,6 @@ use serde::Serialize;
 
 use crate::db::{Db, query};
 use crate::error::{Error, Result};
-use crate::people::Role;
 use crate::web::AppState;
 
 /// One role a person holds, with its scope resolved for checks.
@@ -152,7 +158,7 @@ impl FromRequestParts<AppState> for Actor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Actor> {
         let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
             // A browser session: writes must carry its CSRF token in a header.
-            let Some(user) = crate::web::session::web_user(parts, state).await? else {
+            let Some(user) = crate::auth::session::web_user(parts, state).await? else {
                 return Ok(Actor::Anonymous);
             };
             if !parts.method.is_safe() {

@@ -43,7 +43,7 @@ async fn sign_in(
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<TokenResponse>)> {
     state.limit_login(ip, &c.username)?;
-    let account_id = crate::web::session::check_password(&state, &c.username, &c.password)
+    let account_id = crate::auth::session::check_password(&state, &c.username, &c.password)
         .await?
         .ok_or_else(|| Error::Unauthenticated("用户名或密码不对".into()))?;
     let token = secret::new_token();

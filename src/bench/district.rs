@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::rng::Rng;
+use crate::auth::Role;
 use crate::db::{Backend, Db, Tx, Value, query, query_dyn};
 use crate::directory::BuildingContext;
 use crate::error::{Error, Result};
 use crate::org::store::{self as org, NewBuilding, NewNode, NewOrganisation};
 use crate::org::{Level, OrganisationKind};
-use crate::people::Role;
 use crate::people::store::{self as people, NewPerson, NewRole};
 use crate::privacy::Phone;
 use crate::routing::{self, AssigneeKind};
@@ -175,7 +175,7 @@ struct Tree {
 /// The street, its departments, property companies, communities, grids,
 /// buildings (each its own micro-grid) and people, in one transaction.
 async fn generate_tree(db: &Db, plan: Plan, now: i64) -> Result<Tree> {
-    let password_hash = tokio::task::spawn_blocking(|| crate::people::accounts::hash_password(PASSWORD))
+    let password_hash = tokio::task::spawn_blocking(|| crate::auth::accounts::hash_password(PASSWORD))
         .await
         .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))??;
     let mut tx = db.begin().await?;
@@ -250,7 +250,7 @@ async fn generate_tree(db: &Db, plan: Plan, now: i64) -> Result<Tree> {
                 if c == 0 && g == 1 {
                     first_community = code.clone();
                     first_grid = grid_code;
-                    crate::people::accounts::create_account(&mut tx, head, "bench-grid", &password_hash).await?;
+                    crate::auth::accounts::create_account(&mut tx, head, "bench-grid", &password_hash).await?;
                 }
                 grid = Some(grid_node);
             }
@@ -291,7 +291,7 @@ async fn generate_tree(db: &Db, plan: Plan, now: i64) -> Result<Tree> {
     }
     let (centre, _) = persons.insert(&mut tx).await?;
     people::assign_role(&mut tx, &NewRole::at_node(centre, Role::CommandCentre, street.id)).await?;
-    crate::people::accounts::create_account(&mut tx, centre, "bench-centre", &password_hash).await?;
+    crate::auth::accounts::create_account(&mut tx, centre, "bench-centre", &password_hash).await?;
 
     // Everyone else: residents of the buildings, in bulk.
     let mut residents = Bulk::new("people", &["id", "name", "phone", "created_at"]);

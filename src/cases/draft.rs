@@ -78,7 +78,7 @@ impl Draft {
         }
         let reporter = reporter_of(actor, given(self.name), given(self.phone), given(self.email))?;
         let source = self.source.unwrap_or(match actor.person() {
-            Some(p) if p.grants.iter().any(|g| g.role != crate::people::Role::Resident) => Source::Staff,
+            Some(p) if p.grants.iter().any(|g| g.role != crate::auth::Role::Resident) => Source::Staff,
             _ => Source::Web,
         });
         Ok(ReportInput {

@@ -17,9 +17,9 @@ use serde::Serialize;
 
 use super::workflow::Status;
 use crate::auth::Actor;
+use crate::auth::Role;
 use crate::db::{Db, query, query_dyn};
 use crate::error::{Error, Result};
-use crate::people::Role;
 use crate::web::AppState;
 use crate::web::params::Params;
 

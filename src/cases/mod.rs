@@ -12,6 +12,7 @@ pub mod lines;
 pub mod locate;
 pub mod notes;
 mod notices;
+pub mod pages;
 pub mod policy;
 pub mod rollup;
 pub mod routes;

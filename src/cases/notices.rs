@@ -3,9 +3,9 @@
 //! supervisors one level up at each escalation.
 
 use super::{Case, store};
+use crate::auth::Role;
 use crate::db::{Tx, query};
 use crate::error::Result;
-use crate::people::Role;
 use crate::platform::Subject;
 use crate::platform::outbox::{self, Channel, Message};
 use crate::routing::{self, AssigneeKind};

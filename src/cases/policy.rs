@@ -2,8 +2,8 @@
 //! grants and the case's place, tested on their own.
 
 use super::workflow::Action;
+use crate::auth::Role;
 use crate::auth::{Actor, PersonActor};
-use crate::people::Role;
 use crate::routing::AssigneeKind;
 
 /// What the rules need to know about a case.

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use super::store::{self, AuthorKind, ChannelMessage, Origin};
 use super::{Incoming, Posted};
 use crate::auth::Actor;
+use crate::auth::Role;
 use crate::cases::routes::view_for;
 use crate::cases::view::CaseView;
 use crate::error::{Error, Result};
-use crate::people::Role;
 use crate::privacy::mask_text;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -250,7 +250,7 @@ fn threads(messages: Vec<MessageView>, statuses: &[(i64, crate::cases::workflow:
 }
 
 #[derive(Template)]
-#[template(path = "chat.html")]
+#[template(path = "channels/chat.html")]
 struct ChatPage {
     building: crate::org::Building,
     threads: Vec<Thread>,
@@ -275,7 +275,7 @@ async fn chat_page(
         let notice = params
             .optional("sent")?
             .map(|_| "已发送。若是问题反映，系统已转为工单，进展会显示在您的消息下方。".to_string());
-        let poster = crate::web::session::web_user_from(&headers, &state)
+        let poster = crate::auth::session::web_user_from(&headers, &state)
             .await?
             .map(|u| (u.person.name_with_role(), u.csrf.clone()));
         ChatPage { building, threads: threads(views, &statuses), notice, poster }
@@ -284,7 +284,7 @@ async fn chat_page(
     };
     match page.await {
         Ok(html) => Html(html).into_response(),
-        Err(err) => crate::directory::routes::error_page(&err),
+        Err(err) => crate::ui::PageError::from(err).into_response(),
     }
 }
 
@@ -299,11 +299,11 @@ async fn chat_post(
 ) -> Response {
     let result = async {
         let form = Params::parse(std::str::from_utf8(&body).map_err(|_| Error::invalid("text", "不是 UTF-8 文本"))?);
-        let user = crate::web::session::web_user_from(&headers, &state).await?;
+        let user = crate::auth::session::web_user_from(&headers, &state).await?;
         if user.is_none() {
             state.limit_anonymous(ip, Some(&code))?;
         }
-        let (actor, _) = crate::app::resident::filer(user.as_ref(), form.optional("_csrf")?)?;
+        let (actor, _) = crate::cases::pages::resident::filer(user.as_ref(), form.optional("_csrf")?)?;
         let text = form.required("text")?.to_string();
         let (author_kind, author_name) = match actor.person() {
             Some(p) => (author_kind_of(p), p.name_with_role()),
@@ -324,7 +324,7 @@ async fn chat_post(
         let remembered = match posted.case_id {
             Some(id) if actor.person().is_none() => {
                 let case = crate::cases::store::case_by_id(&state.db, id).await?;
-                Some(crate::app::resident::remember(&state, &headers, id, &case.token))
+                Some(crate::cases::pages::resident::remember(&state, &headers, id, &case.token))
             }
             _ => None,
         };
@@ -338,7 +338,7 @@ async fn chat_post(
                 None => back.into_response(),
             }
         }
-        Err(err) => crate::directory::routes::error_page(&err),
+        Err(err) => crate::ui::PageError::from(err).into_response(),
     }
 }
 

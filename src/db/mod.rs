@@ -149,6 +149,20 @@ pub fn backend_of(url: &str) -> Result<Backend, DbError> {
     }
 }
 
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// The file whose lock says an SQLite database is open: `linli.db-lock`.
 pub fn lock_path(db: &std::path::Path) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("{}-lock", db.display()))
@@ -175,4 +189,16 @@ async fn connect_sqlite(url: &str, settings: &PoolSettings) -> Result<Db, DbErro
 /// The file a `sqlite://` URL names.
 pub fn sqlite_path(url: &str) -> Result<std::path::PathBuf, DbError> {
     sqlite::path_of(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact_url("postgres://linli:s3cret@db/linli"), "postgres://linli:***@db/linli");
+        assert_eq!(redact_url("postgres://linli@db/linli"), "postgres://linli@db/linli");
+        assert_eq!(redact_url("sqlite://linli.db"), "sqlite://linli.db");
+    }
 }

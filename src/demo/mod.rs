@@ -6,12 +6,12 @@ pub mod names;
 
 use serde_json::json;
 
+use crate::auth::Role;
+use crate::auth::accounts;
 use crate::db::{Db, Tx, query};
 use crate::error::Result;
 use crate::org::store::{self as org, NewBuilding, NewNode, NewOrganisation, NewPlace};
 use crate::org::{Level, OrganisationKind, PlaceKind};
-use crate::people::Role;
-use crate::people::accounts;
 use crate::people::publicity::Recorder;
 use crate::people::store::{self as people, NewPerson, NewRole};
 use crate::privacy::Phone;

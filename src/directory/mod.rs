@@ -7,10 +7,11 @@ pub mod routes;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use crate::auth::Role;
 use crate::db::{Db, On};
 use crate::error::{Error, Result};
 use crate::org::{Building, Level, OrgNode, Organisation, Place, Unit, store as org_store};
-use crate::people::{PublicRole, Role, store as people_store};
+use crate::people::{PublicRole, store as people_store};
 use crate::taxonomy::{CATEGORIES, DepartmentKind, Handler};
 
 /// A building placed in the tree, with everyone who answers for it.

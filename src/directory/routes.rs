@@ -28,16 +28,9 @@ async fn directory_json(State(state): State<AppState>, params: Params) -> Result
 }
 
 #[derive(Template)]
-#[template(path = "building.html")]
+#[template(path = "directory/building.html")]
 struct BuildingPage {
     d: Directory,
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    status: u16,
-    message: String,
 }
 
 async fn building_page(State(state): State<AppState>, Path(code): Path<String>, params: Params) -> Response {
@@ -48,12 +41,12 @@ async fn building_page(State(state): State<AppState>, Path(code): Path<String>, 
     };
     match page.await {
         Ok(html) => Html(html).into_response(),
-        Err(err) => error_page(&err),
+        Err(err) => crate::ui::PageError::from(err).into_response(),
     }
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "directory/home.html")]
 struct HomePage {
     q: String,
     buildings: Vec<Building>,
@@ -64,7 +57,7 @@ struct HomePage {
 async fn home_page(State(state): State<AppState>, params: Params) -> Response {
     let q = match params.text("q", 100) {
         Ok(q) => q.unwrap_or_default().to_string(),
-        Err(err) => return error_page(&err),
+        Err(err) => return crate::ui::PageError::from(err).into_response(),
     };
     let mut page = HomePage { q, buildings: Vec::new(), error: None };
     if !page.q.is_empty() {
@@ -74,30 +67,14 @@ async fn home_page(State(state): State<AppState>, params: Params) -> Response {
         } else {
             match org_store::search_buildings(&state.db, &parsed, 50).await {
                 Ok(found) => page.buildings = found,
-                Err(err) => return error_page(&err),
+                Err(err) => return crate::ui::PageError::from(err).into_response(),
             }
         }
     }
     match page.render() {
         Ok(html) => Html(html).into_response(),
-        Err(e) => error_page(&Error::Internal(anyhow::anyhow!("rendering the home page: {e}"))),
+        Err(e) => {
+            crate::ui::PageError::from(Error::Internal(anyhow::anyhow!("rendering the home page: {e}"))).into_response()
+        }
     }
-}
-
-/// An error as a Chinese HTML page.
-pub fn error_page(err: &Error) -> Response {
-    let status = err.status();
-    let message = match err {
-        Error::NotFound { what: "building", key } => format!("找不到楼栋 {key}"),
-        Error::NotFound { what: "unit", key } => format!("找不到单元 {key}"),
-        Error::Invalid { field, reason } => match crate::error::field_zh(field) {
-            label if label == field => format!("参数 {field} 有误：{reason}"),
-            label => format!("{label}有误：{reason}"),
-        },
-        Error::NotFound { what: "route", .. } => "找不到该页面".to_string(),
-        // What is wrong, in Chinese; a server fault is logged and stays generic.
-        other => other.public_message(),
-    };
-    let html = ErrorPage { status: status.as_u16(), message }.render().unwrap_or_else(|_| "服务器出错".to_string());
-    (status, Html(html)).into_response()
 }

@@ -2,6 +2,7 @@
 //! the built environment hanging off it (estates → buildings → units →
 //! households) and the places and organisations attached to it.
 
+pub mod pages;
 pub mod routes;
 pub mod search;
 pub mod store;

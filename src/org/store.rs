@@ -380,3 +380,13 @@ pub async fn places_at(db: &Db, node_ids: &[i64]) -> Result<Vec<Place>> {
     );
     Ok(query_dyn(sql).bind_all(node_ids.iter().copied()).fetch_all(db).await?)
 }
+
+/// The nodes a person manages: their grants' subtrees, in tree order.
+pub async fn managed_by(db: &crate::db::Db, person: &crate::auth::PersonActor) -> Result<Vec<OrgNode>> {
+    let all: Vec<OrgNode> = query(
+        "SELECT id, code, parent_id, level, name, path, lat, lng, boundary, office_phone, office_address FROM org_nodes ORDER BY path",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(all.into_iter().filter(|n| person.manages(Some(&n.path))).collect())
+}

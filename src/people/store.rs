@@ -99,7 +99,7 @@ fn org_kind_zh(code: &str) -> &str {
 /// publishes the work phone by default; that default is recorded as given
 /// by `r.assigned_by`, unless the person has a choice on record already.
 pub async fn assign_role(tx: &mut Tx, r: &NewRole) -> Result<i64> {
-    match r.role.scope_rule() {
+    match super::scope_rule(r.role) {
         ScopeRule::Node(levels) => {
             let node_id = r
                 .node_id

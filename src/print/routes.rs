@@ -9,9 +9,10 @@ use axum::response::{Html, IntoResponse, Response};
 use super::cards::{self, WorkCard};
 use super::{font, verify};
 use crate::auth::Actor;
+use crate::auth::Role;
 use crate::db::query_dyn;
 use crate::error::{Error, Result};
-use crate::people::{Role, publicity};
+use crate::people::publicity;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -165,7 +166,7 @@ async fn notice_board(State(state): State<AppState>, headers: HeaderMap, Path(fi
 }
 
 #[derive(Template)]
-#[template(path = "verify.html")]
+#[template(path = "print/verify.html")]
 struct VerifyPage {
     valid: bool,
     name: String,
@@ -246,7 +247,7 @@ async fn verify_page(State(state): State<AppState>, Path(token): Path<String>, _
     };
     match page.await.and_then(|p| p.render().map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))) {
         Ok(html) => Html(html).into_response(),
-        Err(err) => crate::directory::routes::error_page(&err),
+        Err(err) => crate::ui::PageError::from(err).into_response(),
     }
 }
 

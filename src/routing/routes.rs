@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 
 use super::{NewRule, RoutingRule};
 use crate::auth::Actor;
+use crate::auth::Role;
 use crate::db::query;
 use crate::error::{Error, Result};
-use crate::people::Role;
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::json::ApiJson;

@@ -1,13 +1,15 @@
-//! The HTTP shell: shared state, the router every domain module plugs its
-//! routes into, health probes and the middleware stack. No domain logic here.
+//! The HTTP shell: the router the composition root hands every feature's
+//! routes to, health probes, the middleware stack, and the helpers handlers
+//! share (errors as JSON, parameters, bodies, cookies, client addresses).
+//! No domain logic here.
 
+pub mod cookies;
 pub mod endpoint;
 pub mod error;
 pub mod guard;
 pub mod json;
 pub mod limits;
 pub mod params;
-pub mod session;
 
 use std::time::Duration;
 
@@ -22,30 +24,14 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach: the platform's context.
 pub type AppState = crate::platform::Ctx;
 
-/// Every route of the application.
+/// The shell's own routes: health, status and the API's description.
 pub fn endpoints() -> Vec<Endpoint> {
-    let modules = [
-        vec![
-            Endpoint::get("/healthz", healthz),
-            Endpoint::get("/readyz", readyz),
-            Endpoint::get("/api/v1/status", status),
-            Endpoint::get("/api/v1/openapi.json", openapi),
-        ],
-        crate::org::routes::endpoints(),
-        crate::directory::routes::endpoints(),
-        crate::auth::routes::endpoints(),
-        crate::routing::routes::endpoints(),
-        crate::cases::routes::endpoints(),
-        crate::notify::endpoints(),
-        crate::attachments::routes::endpoints(),
-        crate::open311::endpoints(),
-        crate::channels::routes::endpoints(),
-        crate::wecom::routes::endpoints(),
-        crate::print::routes::endpoints(),
-        crate::app::endpoints(),
-        crate::people::routes::endpoints(),
-    ];
-    modules.into_iter().flatten().collect()
+    vec![
+        Endpoint::get("/healthz", healthz),
+        Endpoint::get("/readyz", readyz),
+        Endpoint::get("/api/v1/status", status),
+        Endpoint::get("/api/v1/openapi.json", openapi),
+    ]
 }
 
 /// The OpenAPI 3 document of the JSON API.
@@ -55,10 +41,10 @@ async fn openapi() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-/// The whole application.
-pub fn router(state: AppState) -> Router {
+/// The whole application from its routes, behind the shell's middleware.
+pub fn router(state: AppState, endpoints: Vec<Endpoint>) -> Router {
     let mut router = Router::new();
-    for e in endpoints() {
+    for e in endpoints {
         router = router.route(e.path, e.handler);
     }
     router

@@ -165,16 +165,16 @@ const B5: &str = "32060201200501005";
 
 async fn add_account(app: &TestApp, sql_person: &str, username: &str) {
     let (person,): (i64,) = linli::db::query_dyn(sql_person.to_string()).fetch_one(&app.db).await.expect("person");
-    let hash = linli::people::accounts::hash_password(linli::demo::DEMO_PASSWORD).expect("hash");
+    let hash = linli::auth::accounts::hash_password(linli::demo::DEMO_PASSWORD).expect("hash");
     let mut tx = app.db.begin().await.expect("tx");
-    linli::people::accounts::create_account(&mut tx, person, username, &hash).await.expect("account");
+    linli::auth::accounts::create_account(&mut tx, person, username, &hash).await.expect("account");
     tx.commit().await.expect("commit");
 }
 
 async fn add_person_with_role(
     app: &TestApp,
     name: &str,
-    role: linli::people::Role,
+    role: linli::auth::Role,
     node: Option<&str>,
     org: Option<&str>,
 ) -> i64 {
@@ -223,12 +223,12 @@ async fn fixture() -> Fixture {
     })
     .await;
     add_account(&app, "SELECT r.person_id FROM role_assignments r JOIN org_nodes n ON n.id = r.node_id WHERE r.role = 'grid_head' AND n.code = '32060201100301'", "head1").await;
-    add_person_with_role(&app, "园林社工", linli::people::Role::CommunityStaff, Some("320602012005"), None).await;
+    add_person_with_role(&app, "园林社工", linli::auth::Role::CommunityStaff, Some("320602012005"), None).await;
     add_account(&app, "SELECT id FROM people WHERE name = '园林社工'", "staffyl").await;
     add_person_with_role(
         &app,
         "园林物业",
-        linli::people::Role::PropertyStaff,
+        linli::auth::Role::PropertyStaff,
         None,
         Some("南通园林佳苑物业管理有限公司"),
     )
@@ -373,7 +373,7 @@ async fn request(fx: &Fixture, who: Who, method: &str, path: &str, home: bool) -
         ),
         ("POST", "/app/admin/roles/end") => {
             let node = if home { "32060201100306098" } else { "32060201200501005" };
-            let person = add_person_with_role(app, "临时", linli::people::Role::PartyMember, Some(node), None).await;
+            let person = add_person_with_role(app, "临时", linli::auth::Role::PartyMember, Some(node), None).await;
             let id = linli::db::query("SELECT id FROM role_assignments WHERE person_id = $1")
                 .bind(person)
                 .scalar::<i64>(&app.db)
@@ -463,7 +463,7 @@ fn refused(status: u16, body: &str) -> bool {
 async fn every_route_for_every_role_in_and_out_of_scope() {
     let fx = fixture().await;
     let routes: Vec<(String, String)> =
-        linli::web::endpoints().iter().map(|e| (e.method.as_str().to_string(), e.path.to_string())).collect();
+        linli::app::endpoints().iter().map(|e| (e.method.as_str().to_string(), e.path.to_string())).collect();
     let missing: Vec<_> = routes.iter().filter(|(m, p)| policy(m, p).is_none()).collect();
     assert!(missing.is_empty(), "routes without an authorization policy in tests/api/authz.rs: {missing:?}");
     let mut failures = Vec::new();

@@ -232,7 +232,7 @@ impl TestApp {
 
     /// Runs one pass of the background worker: due timers, then notifications.
     pub async fn run_workers(&self) -> (usize, usize) {
-        let pass = linli::server::run_worker_once(&self.state).await.expect("worker pass");
+        let pass = linli::app::run_worker_once(&self.state).await.expect("worker pass");
         (pass.timers, pass.sent)
     }
 

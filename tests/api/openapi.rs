@@ -30,7 +30,7 @@ async fn the_document_matches_the_router() {
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.1.0");
 
-    let served: BTreeSet<(String, String)> = linli::web::endpoints()
+    let served: BTreeSet<(String, String)> = linli::app::endpoints()
         .iter()
         .filter(|e| e.path.starts_with("/api/v1/") || matches!(e.path, "/healthz" | "/readyz"))
         .map(|e| (e.method.as_str().to_lowercase(), e.path.to_string()))

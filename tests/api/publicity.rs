@@ -61,7 +61,7 @@ fn publicity_path(person: i64) -> String {
     format!("/api/v1/people/{person}/phone-publicity")
 }
 
-async fn add_person(app: &TestApp, name: &str, role: linli::people::Role, node: &str, username: Option<&str>) -> i64 {
+async fn add_person(app: &TestApp, name: &str, role: linli::auth::Role, node: &str, username: Option<&str>) -> i64 {
     let mut tx = app.db.begin().await.expect("tx");
     let person = linli::people::store::insert_person(
         &mut tx,
@@ -82,8 +82,8 @@ async fn add_person(app: &TestApp, name: &str, role: linli::people::Role, node: 
         .await
         .expect("role");
     if let Some(u) = username {
-        let hash = linli::people::accounts::hash_password(linli::demo::DEMO_PASSWORD).expect("hash");
-        linli::people::accounts::create_account(&mut tx, person, u, &hash).await.expect("account");
+        let hash = linli::auth::accounts::hash_password(linli::demo::DEMO_PASSWORD).expect("hash");
+        linli::auth::accounts::create_account(&mut tx, person, u, &hash).await.expect("account");
     }
     tx.commit().await.expect("commit");
     person
@@ -194,7 +194,7 @@ async fn residents_and_party_members_are_never_published(app: TestApp) {
 async fn only_the_person_and_their_areas_staff_may_change_it(app: TestApp) {
     let (member, _) = member_of(&directory(&app, B98).await);
     let (yl_member, yl_phone) = member_of(&directory(&app, YL5).await);
-    add_person(&app, "园林社工", linli::people::Role::CommunityStaff, "320602012005", Some("staffyl")).await;
+    add_person(&app, "园林社工", linli::auth::Role::CommunityStaff, "320602012005", Some("staffyl")).await;
     let other_staff = app.login("staffyl").await;
     let body = json!({"published": false});
     // Another community's staff, the property company, the grid head (not a
@@ -375,7 +375,7 @@ async fn staff_toggle_on_the_people_page_and_the_person_on_their_account(app: Te
     assert_eq!(resp.status().as_u16(), 400);
     assert!(resp.text().await.expect("html").contains("居民和党员的电话不公开"));
     // Out-of-area staff cannot use the page's toggle.
-    add_person(&app, "园林社工", linli::people::Role::CommunityStaff, "320602012005", Some("staffyl")).await;
+    add_person(&app, "园林社工", linli::auth::Role::CommunityStaff, "320602012005", Some("staffyl")).await;
     let (other, other_csrf) = browser(&app, "staffyl").await;
     let resp = other.post(&url).form(&form(&other_csrf, "0")).send().await.expect("post");
     assert_eq!(resp.status().as_u16(), 403);

@@ -56,7 +56,7 @@ async fn a_report_is_filed_dispatched_and_closed_through_the_service(backend: Ba
     assert!(timers.is_empty(), "closing cancels the deadline's timers");
 
     // The worker delivers what the steps queued, also without a server.
-    let pass = linli::server::run_worker_once(&ctx).await.expect("pass");
+    let pass = linli::app::run_worker_once(&ctx).await.expect("pass");
     assert!(pass.sent > 0, "{pass:?}");
     // A refused step names the rule in Chinese.
     let err = service::act(&ctx, &Actor::System, case.id, Action::Dispatch, ActionInput::default())

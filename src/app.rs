@@ -1,0 +1,58 @@
+//! The composition root: the only module that names every feature. It
+//! lists each feature's routes (the router, the authorization matrix and
+//! the OpenAPI check all walk this one list), and what each registers with
+//! the background worker: its timer kinds, its consumers of other
+//! features' event logs, its periodic work. A new feature is a folder and
+//! a line in each list here.
+
+use crate::platform::Ctx;
+use crate::platform::worker::{Pass, Registry};
+use crate::web::endpoint::Endpoint;
+
+/// Every route of the application.
+pub fn endpoints() -> Vec<Endpoint> {
+    [
+        crate::web::endpoints(),
+        crate::ui::endpoints(),
+        crate::auth::routes::endpoints(),
+        crate::auth::pages::endpoints(),
+        crate::org::routes::endpoints(),
+        crate::org::pages::endpoints(),
+        crate::people::routes::endpoints(),
+        crate::people::pages::endpoints(),
+        crate::directory::routes::endpoints(),
+        crate::attachments::routes::endpoints(),
+        crate::routing::routes::endpoints(),
+        crate::routing::pages::endpoints(),
+        crate::cases::routes::endpoints(),
+        crate::cases::pages::endpoints(),
+        crate::channels::routes::endpoints(),
+        crate::open311::endpoints(),
+        crate::print::routes::endpoints(),
+        crate::centre::endpoints(),
+        crate::notify::endpoints(),
+        crate::wecom::routes::endpoints(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Everything the background worker runs, as each feature registers it.
+pub fn registry() -> Registry {
+    Registry {
+        timers: crate::cases::timers::KINDS.to_vec(),
+        consumers: vec![crate::channels::consumers::PROGRESS_LINES, crate::cases::consumers::ROBOTS],
+        periodic: vec![
+            crate::cases::rollup::COMPACT,
+            crate::cases::rollup::FULL_COMPACT,
+            crate::cases::idempotency::FORGET,
+            crate::people::privacy::RETENTION,
+        ],
+    }
+}
+
+/// One pass of the background worker, as a running server makes them.
+pub async fn run_worker_once(ctx: &Ctx) -> crate::error::Result<Pass> {
+    crate::platform::worker::run_once(ctx, &registry()).await
+}

@@ -1,0 +1,328 @@
+//! Staff pages: the inbox of cases in one's area (what needs me first),
+//! a case with its history and the actions one may take, one tap each.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::Actor;
+use crate::auth::frame::{Chrome, require_user};
+use crate::cases::routes::{CaseFilter, view_for, views_for, visible_cases};
+use crate::cases::service::{self, ActionInput};
+use crate::cases::view::{CaseView, EventView};
+use crate::cases::workflow::{Action, Status};
+use crate::error::{Error, Result};
+use crate::ui::render;
+use crate::web::AppState;
+use crate::web::endpoint::Endpoint;
+use crate::web::params::Params;
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/app", home),
+        Endpoint::get("/app/cases", inbox),
+        Endpoint::get("/app/cases/{id}", detail),
+        Endpoint::post("/app/cases/{id}/act", act).map(|h| h.layer(axum::extract::DefaultBodyLimit::disable())),
+    ]
+}
+
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match require_user(&state, &headers, "/app/cases").await {
+        Ok(_) => Redirect::to("/app/cases").into_response(),
+        Err(r) => r,
+    }
+}
+
+pub struct Tab {
+    pub key: &'static str,
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "cases/inbox.html")]
+struct InboxPage {
+    chrome: Chrome,
+    notices: Vec<Notice>,
+    tabs: Vec<Tab>,
+    current: String,
+    cases: Vec<CaseView>,
+    now: i64,
+}
+
+impl InboxPage {
+    fn when(&self, rfc3339: &str) -> String {
+        when(rfc3339, self.now, self.chrome.t.lang)
+    }
+
+    fn when_ms(&self, ms: &i64) -> String {
+        when(&crate::time::to_rfc3339(*ms), self.now, self.chrome.t.lang)
+    }
+}
+
+/// A stored time as the page's language reads it.
+fn when(rfc3339: &str, now: i64, lang: &str) -> String {
+    match crate::time::parse_datetime(rfc3339) {
+        Some(t) if lang == "en" => crate::time::human_en(t, now),
+        Some(t) => crate::time::human(t, now),
+        None => String::new(),
+    }
+}
+
+crate::db_row! {
+    /// One of the person's notifications, as the inbox lists it.
+    pub struct Notice {
+        pub id: i64,
+        /// The page it opens.
+        pub link: Option<String>,
+        pub title: String,
+        pub created_at: i64,
+        pub read_at: Option<i64>,
+    }
+}
+
+/// The person's latest notifications, unread first.
+async fn notices_of(state: &AppState, person_id: i64) -> Result<Vec<Notice>> {
+    let mut notices: Vec<Notice> = crate::db::query(
+        "SELECT id, link, title, created_at, read_at FROM notifications WHERE person_id = $1
+         ORDER BY id DESC LIMIT 8",
+    )
+    .bind(person_id)
+    .fetch_all(&state.db)
+    .await?;
+    notices.sort_by_key(|n| (n.read_at.is_some(), std::cmp::Reverse(n.id)));
+    Ok(notices)
+}
+
+/// Opening a notice's case marks the notice read.
+async fn mark_read(state: &AppState, person_id: i64, notice: Option<i64>) -> Result<()> {
+    if let Some(id) = notice {
+        crate::db::query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND person_id = $3 AND read_at IS NULL")
+            .bind(state.clock.now_ms())
+            .bind(id)
+            .bind(person_id)
+            .execute(&state.db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn needs_me(v: &CaseView) -> bool {
+    v.allowed_actions.iter().any(|a| !matches!(a, Action::Comment | Action::Escalate | Action::Reopen))
+}
+
+async fn inbox(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Response {
+    let user = match require_user(&state, &headers, "/app/cases").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let page = async {
+        let actor = Actor::Person(user.person.clone());
+        let filter = CaseFilter { limit: 200, ..Default::default() };
+        let cases = visible_cases(&state, &user.person, &filter).await?;
+        let all = views_for(&state, &actor, &cases).await?;
+        let chrome = Chrome::new(&headers, Some(&user), "/app/cases");
+        let t = chrome.t;
+        let todo_label = if t.lang == "en" { "Needs me" } else { "待我处理" };
+        let current = params.optional("tab")?.unwrap_or("todo").to_string();
+        let statuses = [
+            Status::Reported,
+            Status::Registered,
+            Status::Dispatched,
+            Status::InProgress,
+            Status::Resolved,
+            Status::Closed,
+        ];
+        let mut tabs =
+            vec![Tab { key: "todo", label: todo_label.into(), count: all.iter().filter(|v| needs_me(v)).count() }];
+        for s in statuses {
+            tabs.push(Tab {
+                key: s.code(),
+                label: t.status(&s).into(),
+                count: all.iter().filter(|v| v.status == s).count(),
+            });
+        }
+        tabs.push(Tab { key: "overdue", label: t.overdue.into(), count: all.iter().filter(|v| v.overdue).count() });
+        tabs.push(Tab { key: "all", label: t.all.into(), count: all.len() });
+        let cases: Vec<CaseView> = all
+            .into_iter()
+            .filter(|v| match current.as_str() {
+                "todo" => needs_me(v),
+                "overdue" => v.overdue,
+                "all" => true,
+                code => v.status.code() == code,
+            })
+            .collect();
+        let notices = notices_of(&state, user.person.person_id).await?;
+        Ok::<_, Error>(InboxPage { chrome, notices, tabs, current, cases, now: state.clock.now_ms() })
+    };
+    match page.await {
+        Ok(p) => render(p),
+        Err(e) => crate::ui::PageError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/case.html")]
+struct CasePage {
+    chrome: Chrome,
+    case: CaseView,
+    /// The one thing this step asks of the viewer, as the big button.
+    primary: Option<Action>,
+    /// Everything else they may do, behind 更多.
+    more: Vec<Action>,
+    events: Vec<EventView>,
+    photos: Vec<crate::attachments::Blob>,
+    categories: Vec<(&'static str, &'static str)>,
+    message: Option<String>,
+    now: i64,
+}
+
+impl CasePage {
+    fn needs_note(&self, a: &Action) -> bool {
+        service::needs_note(*a)
+    }
+
+    fn when(&self, rfc3339: &str) -> String {
+        when(rfc3339, self.now, self.chrome.t.lang)
+    }
+}
+
+/// The action a step asks of the person in front of it: confirm a report
+/// (or merge it into the case it duplicates), dispatch, report the job done
+/// (taking it implied), verify on site, rate, resume.
+pub fn primary_action(status: Status, allowed: &[Action], likely_duplicate: bool) -> Option<Action> {
+    use Action as A;
+    let preferred: &[Action] = match status {
+        Status::Reported if likely_duplicate => &[A::Merge, A::Register],
+        Status::Reported => &[A::Register],
+        Status::Registered => &[A::Dispatch],
+        Status::Dispatched | Status::InProgress => &[A::Resolve, A::Accept],
+        Status::Resolved => &[A::Close],
+        Status::Closed => &[A::Evaluate],
+        Status::Suspended => &[A::Resume],
+        _ => &[],
+    };
+    preferred.iter().copied().find(|a| allowed.contains(a))
+}
+
+async fn detail(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, params: Params) -> Response {
+    let path = format!("/app/cases/{id}");
+    let user = match require_user(&state, &headers, &path).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let page = async {
+        let notice = params.integer("notice", 1, i64::MAX)?;
+        mark_read(&state, user.person.person_id, notice).await?;
+        let message = params.optional("done")?.map(|_| "已提交".to_string());
+        case_page(&state, &headers, &user, id, message).await
+    };
+    match page.await {
+        Ok(p) => render(p),
+        Err(e) => crate::ui::PageError::from(e).into_response(),
+    }
+}
+
+async fn case_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &crate::auth::session::WebUser,
+    id: i64,
+    message: Option<String>,
+) -> Result<CasePage> {
+    let actor = Actor::Person(user.person.clone());
+    let case = crate::cases::store::case_by_id(&state.db, id).await?;
+    let facts = service::facts(&state.db, &case).await?;
+    if !crate::cases::policy::can_view(&actor, &facts) {
+        return Err(Error::not_found("case", id.to_string()));
+    }
+    let view = view_for(state, &actor, &case).await?;
+    let primary = primary_action(view.status, &view.allowed_actions, view.likely_duplicate_of.is_some());
+    let mut more: Vec<Action> = view.allowed_actions.iter().copied().filter(|a| Some(*a) != primary).collect();
+    // A note is the least of the actions: last.
+    more.sort_by_key(|a| *a == Action::Comment);
+    let events = crate::cases::store::events_of(&state.db, id).await?.iter().map(EventView::from).collect();
+    let photos = crate::attachments::of_case(&state.db, id).await?;
+    let chrome = Chrome::new(headers, Some(user), &format!("/app/cases/{id}"));
+    let categories = crate::taxonomy::CATEGORIES
+        .iter()
+        .map(|c| (c.code, if chrome.t.lang == "en" { c.name_en } else { c.name_zh }))
+        .collect();
+    Ok(CasePage { chrome, case: view, primary, more, events, photos, categories, message, now: state.clock.now_ms() })
+}
+
+/// One action from the case page (multipart: a photo may come with it).
+async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, multipart: Multipart) -> Response {
+    let path = format!("/app/cases/{id}");
+    let user = match require_user(&state, &headers, &path).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let result = async {
+        let form = super::resident::read_form(&state, multipart).await?;
+        user.check_csrf(form.get("_csrf"))?;
+        let action =
+            form.get("action").and_then(Action::from_code).ok_or_else(|| Error::invalid("action", "未知的操作"))?;
+        let input = ActionInput {
+            note: form.get("note").map(str::to_string),
+            rating: form
+                .get("rating")
+                .map(|r| r.parse().map_err(|_| Error::invalid("rating", "请评 1 到 5 分")))
+                .transpose()?,
+            merge_into: form
+                .get("merge_into")
+                .map(|r| r.parse().map_err(|_| Error::invalid("merge_into", "应为工单号")))
+                .transpose()?,
+            category: form.get("category").map(str::to_string),
+            attachments: form.photos.clone(),
+            ..Default::default()
+        };
+        let actor = Actor::Person(user.person.clone());
+        service::act(&state, &actor, id, action, input).await?;
+        // Confirming a report is one tap: register, then linli dispatches.
+        if action == Action::Register && state.config.cases.auto_dispatch {
+            service::act(&state, &Actor::System, id, Action::Dispatch, ActionInput::default()).await?;
+        }
+        Ok::<_, Error>(())
+    };
+    match result.await {
+        Ok(()) => Redirect::to(&format!("{path}?done=1")).into_response(),
+        Err(e @ (Error::Invalid { .. } | Error::IllegalTransition(_) | Error::Conflict(_))) => {
+            let message = Some(e.page_message());
+            match case_page(&state, &headers, &user, id, message).await {
+                Ok(p) => {
+                    let mut r = render(p);
+                    *r.status_mut() = e.status();
+                    r
+                }
+                Err(e) => crate::ui::PageError::from(e).into_response(),
+            }
+        }
+        Err(e) => crate::ui::PageError::from(e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_primary_action_per_step() {
+        use Action as A;
+        let assignee = [A::Accept, A::SendBack, A::Resolve, A::Escalate, A::Comment];
+        assert_eq!(
+            primary_action(Status::Dispatched, &assignee, false),
+            Some(A::Resolve),
+            "resolving implies accepting"
+        );
+        assert_eq!(primary_action(Status::Dispatched, &[A::Accept, A::Comment], false), Some(A::Accept));
+        assert_eq!(primary_action(Status::Resolved, &[A::Close, A::Rework, A::Comment], false), Some(A::Close));
+        let member = [A::Register, A::Reject, A::Merge, A::Comment];
+        assert_eq!(primary_action(Status::Reported, &member, false), Some(A::Register));
+        assert_eq!(primary_action(Status::Reported, &member, true), Some(A::Merge), "a likely duplicate is merged");
+        assert_eq!(primary_action(Status::Closed, &[A::Reopen, A::Comment], false), None, "nothing asked of them");
+        assert_eq!(primary_action(Status::Dispatched, &[A::Comment], false), None, "watchers only comment");
+    }
+}
