@@ -16,6 +16,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::ui::endpoints(),
         crate::auth::routes::endpoints(),
         crate::auth::pages::endpoints(),
+        crate::auth::clients::endpoints(),
         crate::org::routes::endpoints(),
         crate::org::pages::endpoints(),
         crate::people::routes::endpoints(),

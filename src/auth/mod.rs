@@ -2,6 +2,7 @@
 //! client, linli itself, or the anonymous public.
 
 pub mod accounts;
+pub mod clients;
 pub mod frame;
 pub mod pages;
 mod roles;
@@ -144,6 +145,12 @@ impl Actor {
 
     pub fn person_id(&self) -> Option<i64> {
         self.person().map(|p| p.person_id)
+    }
+
+    /// A signed-in administrator, or 401/403.
+    pub fn require_admin(&self) -> Result<&PersonActor> {
+        let person = self.require_person()?;
+        if person.has_role(Role::Admin) { Ok(person) } else { Err(Error::Forbidden("仅限系统管理员".into())) }
     }
 
     /// The signed-in person, or 401.

@@ -67,3 +67,10 @@ impl Role {
         }
     }
 }
+
+/// A role's name in the page's language.
+impl crate::ui::i18n::Texts {
+    pub fn role(&self, r: &Role) -> &'static str {
+        if self.is_en() { r.name_en() } else { r.name_zh() }
+    }
+}

@@ -26,6 +26,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::get("/api/v1/cases", list),
         Endpoint::get("/api/v1/cases/{id}", show),
         Endpoint::get("/api/v1/cases/{id}/events", events),
+        Endpoint::get("/api/v1/cases/{id}/reporters", reporters),
         Endpoint::post("/api/v1/cases/{id}/actions/{action}", act),
         Endpoint::get("/api/v1/indicators", super::indicators::route),
     ]
@@ -367,4 +368,24 @@ async fn filtered(
     ids.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", arg(window.into())));
     let sql = format!("{} WHERE c.id IN ({ids}) ORDER BY c.id DESC", store::CASE_SELECT);
     Ok(query_dyn(sql).bind_all(args).fetch_all(&state.db).await?)
+}
+
+/// Who reported a case, in full, to call them back: the unit handling it
+/// and the grid and community staff of its place. Every read is logged.
+async fn reporters(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<crate::people::privacy::Contact>>> {
+    let person = actor.require_person()?;
+    let case = store::case_by_id(&state.db, id).await?;
+    let facts = service::facts(&state.db, &case).await?;
+    if !policy::can_view(&actor, &facts) {
+        return Err(Error::not_found("case", id.to_string()));
+    }
+    let handles = policy::is_assignee(person, &facts) || person.covers(Role::SCREENERS, &facts.node_path);
+    if !handles {
+        return Err(Error::Forbidden("只有办理该工单的人员能查看报告人的联系方式".into()));
+    }
+    Ok(Json(crate::people::privacy::reporters_of(&state.db, &actor, id, state.clock.now_ms()).await?))
 }

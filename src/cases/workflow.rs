@@ -179,6 +179,54 @@ fn transition(from: Status, action: Action, resume_to: Option<Status>) -> Option
     })
 }
 
+/// A status's and an action's names in the page's language.
+impl crate::ui::i18n::Texts {
+    pub fn status(&self, s: &Status) -> &'static str {
+        if self.lang == "en" {
+            match s {
+                Status::Reported => "Reported",
+                Status::Registered => "Registered",
+                Status::Dispatched => "Dispatched",
+                Status::InProgress => "In progress",
+                Status::Resolved => "Fixed, to verify",
+                Status::Closed => "Closed",
+                Status::Evaluated => "Rated",
+                Status::Suspended => "Suspended",
+                Status::Rejected => "Rejected",
+                Status::Merged => "Merged",
+            }
+        } else {
+            s.name_zh()
+        }
+    }
+
+    pub fn action(&self, a: &Action) -> &'static str {
+        if self.lang == "en" {
+            match a {
+                Action::Report => "Report",
+                Action::Register => "Register",
+                Action::Reject => "Reject",
+                Action::Merge => "Merge",
+                Action::Dispatch => "Dispatch",
+                Action::Accept => "Accept",
+                Action::SendBack => "Send back",
+                Action::Resolve => "Report fixed",
+                Action::Close => "Verify and close",
+                Action::Rework => "Rework",
+                Action::Evaluate => "Rate",
+                Action::Escalate => "Escalate",
+                Action::Suspend => "Suspend",
+                Action::Resume => "Resume",
+                Action::Reopen => "Reopen",
+                Action::Comment => "Comment",
+                Action::Remind => "Reminder",
+            }
+        } else {
+            a.name_zh()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,7 +61,7 @@ pub async fn load(db: &Db) -> Result<()> {
     yuejiang(&mut demo, district).await?;
     yuanlin(&mut demo, district).await?;
     let now = crate::time::now_ms();
-    crate::open311::create_client(&mut demo.tx, "linli 演示客户端", OPEN311_DEMO_KEY, now).await?;
+    crate::auth::clients::create(&mut demo.tx, "linli 演示客户端", OPEN311_DEMO_KEY, now).await?;
     Ok(demo.tx.commit().await?)
 }
 

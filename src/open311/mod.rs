@@ -203,13 +203,3 @@ fn discovery(state: &AppState, headers: &HeaderMap) -> Value {
         }],
     })
 }
-
-/// Creates an Open311 client and returns its key (shown once).
-pub async fn create_client(tx: &mut crate::db::Tx, name: &str, key: &str, now: i64) -> crate::error::Result<i64> {
-    Ok(query("INSERT INTO api_clients (name, key_hash, active, created_at) VALUES ($1, $2, TRUE, $3) RETURNING id")
-        .bind(name)
-        .bind(secret::digest(key))
-        .bind(now)
-        .scalar(tx)
-        .await?)
-}

@@ -229,3 +229,10 @@ mod tests {
         assert!(low.as_str() <= "/1/" && "/987/3/" < high.as_str());
     }
 }
+
+/// A level's name in the page's language.
+impl crate::ui::i18n::Texts {
+    pub fn level(&self, l: &Level) -> &'static str {
+        if self.is_en() { l.name_en() } else { l.name_zh() }
+    }
+}

@@ -3,10 +3,6 @@
 
 use axum::http::HeaderMap;
 
-use crate::auth::Role;
-use crate::cases::workflow::{Action, Status};
-use crate::org::Level;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Zh,
@@ -17,7 +13,7 @@ pub const LANG_COOKIE: &str = "linli_lang";
 
 impl Lang {
     pub fn from_headers(headers: &HeaderMap) -> Lang {
-        match crate::auth::session::cookie(headers, LANG_COOKIE) {
+        match crate::web::cookies::cookie(headers, LANG_COOKIE) {
             Some("en") => Lang::En,
             _ => Lang::Zh,
         }
@@ -187,59 +183,6 @@ impl Texts {
     /// A stored RFC 3339 time as this language reads it ("" if unreadable).
     pub fn when(&self, rfc3339: &str, now: i64) -> String {
         crate::time::parse_datetime(rfc3339).map(|t| self.when_ms(t, now)).unwrap_or_default()
-    }
-
-    pub fn role(&self, r: &Role) -> &'static str {
-        if self.is_en() { r.name_en() } else { r.name_zh() }
-    }
-
-    pub fn level(&self, l: &Level) -> &'static str {
-        if self.is_en() { l.name_en() } else { l.name_zh() }
-    }
-
-    pub fn status(&self, s: &Status) -> &'static str {
-        if self.lang == "en" {
-            match s {
-                Status::Reported => "Reported",
-                Status::Registered => "Registered",
-                Status::Dispatched => "Dispatched",
-                Status::InProgress => "In progress",
-                Status::Resolved => "Fixed, to verify",
-                Status::Closed => "Closed",
-                Status::Evaluated => "Rated",
-                Status::Suspended => "Suspended",
-                Status::Rejected => "Rejected",
-                Status::Merged => "Merged",
-            }
-        } else {
-            s.name_zh()
-        }
-    }
-
-    pub fn action(&self, a: &Action) -> &'static str {
-        if self.lang == "en" {
-            match a {
-                Action::Report => "Report",
-                Action::Register => "Register",
-                Action::Reject => "Reject",
-                Action::Merge => "Merge",
-                Action::Dispatch => "Dispatch",
-                Action::Accept => "Accept",
-                Action::SendBack => "Send back",
-                Action::Resolve => "Report fixed",
-                Action::Close => "Verify and close",
-                Action::Rework => "Rework",
-                Action::Evaluate => "Rate",
-                Action::Escalate => "Escalate",
-                Action::Suspend => "Suspend",
-                Action::Resume => "Resume",
-                Action::Reopen => "Reopen",
-                Action::Comment => "Comment",
-                Action::Remind => "Reminder",
-            }
-        } else {
-            a.name_zh()
-        }
     }
 
     pub fn category(&self, code: &str) -> &'static str {

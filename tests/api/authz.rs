@@ -394,9 +394,8 @@ async fn request(fx: &Fixture, who: Who, method: &str, path: &str, home: bool) -
         ("POST", "/api/v1/api-clients") => (path.into(), Some(json!({"name": "c"})), None),
         ("DELETE", "/api/v1/api-clients/{id}") => {
             let mut tx = app.db.begin().await.expect("tx");
-            let id = linli::open311::create_client(&mut tx, "t", &linli::auth::secret::new_token(), 0)
-                .await
-                .expect("client");
+            let id =
+                linli::auth::clients::create(&mut tx, "t", &linli::auth::secret::new_token(), 0).await.expect("client");
             tx.commit().await.expect("commit");
             (format!("/api/v1/api-clients/{id}"), None, None)
         }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod indicators;
+mod layers;
 
 mod authz;
 mod browser;
