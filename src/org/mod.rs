@@ -215,6 +215,13 @@ crate::db_row! {
     }
 }
 
+/// A level's name in the page's language.
+impl crate::ui::i18n::Texts {
+    pub fn level(&self, l: &Level) -> &'static str {
+        if self.is_en() { l.name_en() } else { l.name_zh() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::subtree_bounds;
@@ -227,12 +234,5 @@ mod tests {
         assert!(!inside("/1/50/") && !inside("/1/51/") && !inside("/1/4/") && !inside("/1/") && !inside("/1/6/"));
         let (low, high) = subtree_bounds("/");
         assert!(low.as_str() <= "/1/" && "/987/3/" < high.as_str());
-    }
-}
-
-/// A level's name in the page's language.
-impl crate::ui::i18n::Texts {
-    pub fn level(&self, l: &Level) -> &'static str {
-        if self.is_en() { l.name_en() } else { l.name_zh() }
     }
 }
