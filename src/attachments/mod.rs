@@ -2,7 +2,7 @@
 //! claims), stored once per content (SHA-256) in the database so every app
 //! server sees them, with a small JPEG thumbnail for lists.
 
-pub mod routes;
+pub mod api;
 
 use image::ImageReader;
 use serde::Serialize;

@@ -2,11 +2,11 @@
 //! client, linli itself, or the anonymous public.
 
 pub mod accounts;
+pub mod api;
 pub mod clients;
 pub mod frame;
 pub mod pages;
 mod roles;
-pub mod routes;
 pub mod secret;
 pub mod session;
 

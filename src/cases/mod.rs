@@ -1,6 +1,7 @@
 //! Cases: reports of public problems, handled through the seven-step
 //! workflow with routing, deadlines, escalation and an append-only history.
 
+pub mod api;
 pub mod consumers;
 pub mod draft;
 pub mod duplicates;
@@ -15,7 +16,6 @@ mod notices;
 pub mod pages;
 pub mod policy;
 pub mod rollup;
-pub mod routes;
 pub mod rules;
 pub mod service;
 pub mod store;

@@ -4,8 +4,9 @@
 //! member or grid head confirms in one tap. Case progress is posted back
 //! into the channel (受理, 已派遣, 已修复请确认, 已办结).
 
+pub mod api;
 pub mod consumers;
-pub mod routes;
+pub mod pages;
 pub mod store;
 
 use crate::auth::Actor;
@@ -171,4 +172,13 @@ pub async fn dismiss(state: &AppState, actor: &Actor, message_id: i64) -> Result
     let case = service::act(state, actor, case_id, Action::Reject, input).await?;
     store::set_case_state(&state.db, message_id, CaseState::Dismissed).await?;
     Ok(case)
+}
+
+/// Residents speak as residents; anyone holding another role as staff.
+pub fn author_kind_of(p: &crate::auth::PersonActor) -> AuthorKind {
+    if p.grants.iter().all(|g| g.role == crate::auth::Role::Resident) {
+        AuthorKind::Resident
+    } else {
+        AuthorKind::Staff
+    }
 }

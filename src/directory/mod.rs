@@ -2,7 +2,8 @@
 //! the directory of one building (or one unit of it), as notice boards and
 //! the building page show it.
 
-pub mod routes;
+pub mod api;
+pub mod pages;
 
 use serde::Serialize;
 use serde::ser::SerializeMap;

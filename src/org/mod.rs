@@ -2,8 +2,8 @@
 //! the built environment hanging off it (estates → buildings → units →
 //! households) and the places and organisations attached to it.
 
+pub mod api;
 pub mod pages;
-pub mod routes;
 pub mod search;
 pub mod store;
 

@@ -2,10 +2,10 @@
 //! details that are personal data; a person may hold several roles, each
 //! scoped to a subtree of the organisation tree or to an organisation.
 
+pub mod api;
 pub mod pages;
 pub mod privacy;
 pub mod publicity;
-pub mod routes;
 pub mod store;
 
 use serde::Serialize;

@@ -3,6 +3,6 @@
 
 pub mod cards;
 pub mod font;
+pub mod pages;
 pub mod pdf;
-pub mod routes;
 pub mod verify;

@@ -2,8 +2,8 @@
 //! Defaults come from the taxonomy; a deployment overrides them with rules
 //! (by category, by subtree, or both), the most specific rule winning.
 
+pub mod api;
 pub mod pages;
-pub mod routes;
 
 use serde::Serialize;
 

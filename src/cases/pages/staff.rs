@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::Actor;
 use crate::auth::frame::{Chrome, require_user};
-use crate::cases::routes::{CaseFilter, view_for, views_for, visible_cases};
+use crate::cases::api::{CaseFilter, view_for, views_for, visible_cases};
 use crate::cases::service::{self, ActionInput};
 use crate::cases::view::{CaseView, EventView};
 use crate::cases::workflow::{Action, Status};
