@@ -4,7 +4,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-use crate::db::{Tx, query};
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::time::now_ms;
 
@@ -31,17 +31,7 @@ pub async fn create_account(tx: &mut Tx, person_id: i64, username: &str, passwor
     if !valid {
         return Err(Error::invalid("username", "应为 3 到 32 个字母、数字或“.”“_”“-”"));
     }
-    let now = now_ms();
-    Ok(query(
-        "INSERT INTO accounts (person_id, username, password_hash, created_at, password_changed_at)
-         VALUES ($1, $2, $3, $4, $4) RETURNING id",
-    )
-    .bind(person_id)
-    .bind(username)
-    .bind(password_hash)
-    .bind(now)
-    .scalar(tx)
-    .await?)
+    super::store::insert_account(tx, person_id, username, password_hash, now_ms()).await
 }
 
 #[cfg(test)]

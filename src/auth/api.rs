@@ -6,8 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, PersonActor, secret};
-use crate::db::query;
+use super::{Actor, PersonActor, secret, store};
 use crate::error::{Error, Result};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -49,16 +48,7 @@ async fn sign_in(
     let token = secret::new_token();
     let now = state.clock.now_ms();
     let expires_at = now + TOKEN_LIFETIME_MS;
-    query(
-        "INSERT INTO sessions (token_hash, account_id, kind, created_at, expires_at, last_seen_at)
-         VALUES ($1, $2, 'api', $3, $4, $3)",
-    )
-    .bind(secret::digest(&token))
-    .bind(account_id)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&state.db)
-    .await?;
+    store::insert_api_session(&state.db, &secret::digest(&token), account_id, now, expires_at).await?;
     let person = super::load_person_actor(&state.db, account_id).await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at: crate::time::to_rfc3339(expires_at), person })))
 }
@@ -70,7 +60,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, actor: Acto
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or_default();
-    query("DELETE FROM sessions WHERE token_hash = $1").bind(secret::digest(token.trim())).execute(&state.db).await?;
+    store::delete_session(&state.db, &secret::digest(token.trim())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

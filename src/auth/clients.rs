@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, secret};
-use crate::db::{Tx, query};
+use super::{Actor, secret, store};
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -23,14 +23,10 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-/// Makes a client with `key` (which the caller shows once).
+/// Makes a client with `key` (which the caller shows once; only its digest
+/// is stored).
 pub async fn create(tx: &mut Tx, name: &str, key: &str, now: i64) -> Result<i64> {
-    Ok(query("INSERT INTO api_clients (name, key_hash, active, created_at) VALUES ($1, $2, TRUE, $3) RETURNING id")
-        .bind(name)
-        .bind(secret::digest(key))
-        .bind(now)
-        .scalar(tx)
-        .await?)
+    store::insert_api_client(tx, name, &secret::digest(key), now).await
 }
 
 #[derive(Serialize)]
@@ -46,15 +42,14 @@ struct ApiClient {
 
 async fn list_clients(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<ApiClient>>> {
     actor.require_admin()?;
-    let rows: Vec<(i64, String, bool, i64)> =
-        query("SELECT id, name, active, created_at FROM api_clients ORDER BY id").fetch_all(&state.db).await?;
+    let rows = store::api_clients(&state.db).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|(id, name, active, at)| ApiClient {
-                id,
-                name,
-                active,
-                created_at: crate::time::to_rfc3339(at),
+            .map(|c| ApiClient {
+                id: c.id,
+                name: c.name,
+                active: c.active,
+                created_at: crate::time::to_rfc3339(c.created_at),
                 api_key: None,
             })
             .collect(),
@@ -97,12 +92,7 @@ async fn create_client(
 /// Revokes a client's key: its next request is refused.
 async fn revoke_client(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<StatusCode> {
     actor.require_admin()?;
-    let changed = query("UPDATE api_clients SET active = FALSE, revoked_at = $1 WHERE id = $2 AND active")
-        .bind(state.clock.now_ms())
-        .bind(id)
-        .execute(&state.db)
-        .await?;
-    if changed == 0 {
+    if !store::revoke_api_client(&state.db, id, state.clock.now_ms()).await? {
         return Err(Error::not_found("api client", id.to_string()));
     }
     Ok(StatusCode::NO_CONTENT)

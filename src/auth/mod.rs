@@ -9,6 +9,7 @@ pub mod pages;
 mod roles;
 pub mod secret;
 pub mod session;
+pub mod store;
 
 pub use roles::Role;
 
@@ -16,7 +17,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::Serialize;
 
-use crate::db::{Db, query};
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::web::AppState;
 
@@ -181,52 +182,26 @@ impl FromRequestParts<AppState> for Actor {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| Error::Unauthenticated("Authorization 请求头应为 `Bearer TOKEN`".into()))?;
-        let now = state.clock.now_ms();
-        let account: Option<(i64,)> =
-            query("SELECT account_id FROM sessions WHERE token_hash = $1 AND kind = 'api' AND expires_at > $2")
-                .bind(secret::digest(token))
-                .bind(now)
-                .fetch_optional(&state.db)
-                .await?;
-        if let Some((account_id,)) = account {
+        let digest = secret::digest(token);
+        if let Some(account_id) = store::live_api_session_account(&state.db, &digest, state.clock.now_ms()).await? {
             return Ok(Actor::Person(load_person_actor(&state.db, account_id).await?));
         }
         // Chat bridges and Open311 clients present their API key the same way.
-        let client: Option<(i64, String)> = query("SELECT id, name FROM api_clients WHERE key_hash = $1 AND active")
-            .bind(secret::digest(token))
-            .fetch_optional(&state.db)
-            .await?;
-        let (id, name) = client.ok_or_else(|| Error::Unauthenticated("令牌无效或已过期，请重新登录".into()))?;
-        Ok(Actor::ApiClient { id, name })
+        let client = store::active_api_client(&state.db, &digest)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated("令牌无效或已过期，请重新登录".into()))?;
+        Ok(Actor::ApiClient { id: client.id, name: client.name })
     }
 }
 
 /// The person behind an account, with their active grants.
 pub async fn load_person_actor(db: &Db, account_id: i64) -> Result<PersonActor> {
-    let (person_id, name, disabled): (i64, String, bool) =
-        query("SELECT p.id, p.name, a.disabled FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.id = $1")
-            .bind(account_id)
-            .fetch_optional(db)
-            .await?
-            .ok_or_else(|| Error::Unauthenticated("该账号已不存在".into()))?;
-    if disabled {
+    let person = store::person_of_account(db, account_id)
+        .await?
+        .ok_or_else(|| Error::Unauthenticated("该账号已不存在".into()))?;
+    if person.disabled {
         return Err(Error::Unauthenticated("该账号已停用".into()));
     }
-    let grants: Vec<(Role, Option<i64>, Option<String>, Option<i64>)> = query(
-        "SELECT r.role, r.node_id, n.path, r.organisation_id
-         FROM role_assignments r LEFT JOIN org_nodes n ON n.id = r.node_id
-         WHERE r.person_id = $1 AND r.active ORDER BY r.id",
-    )
-    .bind(person_id)
-    .fetch_all(db)
-    .await?;
-    Ok(PersonActor {
-        person_id,
-        account_id,
-        name,
-        grants: grants
-            .into_iter()
-            .map(|(role, node_id, node_path, organisation_id)| Grant { role, node_id, node_path, organisation_id })
-            .collect(),
-    })
+    let grants = store::active_grants(db, person.id).await?;
+    Ok(PersonActor { person_id: person.id, account_id, name: person.name, grants })
 }

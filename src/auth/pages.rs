@@ -6,21 +6,25 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::frame::{Chrome, checked_form, require_user};
-use super::session::{self, SESSION_COOKIE};
-use crate::db::query;
-use crate::ui::render;
+use super::frame::{Chrome, checked_form, signed_in};
+use super::session::{self, SESSION_COOKIE, WebUser};
+use super::store;
+use crate::error::Error;
+use crate::ui::i18n::Texts;
+use crate::ui::{PageError, render, render_with_status};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
+
+const PASSWORD_PATH: &str = "/account/password";
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::get("/login", login_page),
         Endpoint::post("/login", login),
         Endpoint::post("/logout", logout),
-        Endpoint::get("/account/password", password_page),
-        Endpoint::post("/account/password", change_password),
+        Endpoint::get(PASSWORD_PATH, password_page),
+        Endpoint::post(PASSWORD_PATH, change_password),
         Endpoint::get("/lang/{code}", switch_language),
     ]
 }
@@ -52,41 +56,28 @@ async fn login(
     ip: crate::web::limits::ClientIp,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, PageError> {
     let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     let username = form.optional("username").ok().flatten().unwrap_or("").to_string();
-    if let Err(e) = state.limit_login(ip, &username) {
-        return crate::ui::PageError::from(e).into_response();
-    }
+    state.limit_login(ip, &username)?;
     let password = form.optional("password").ok().flatten().unwrap_or("").to_string();
     let next = safe_next(form.optional("next").ok().flatten());
-    match session::check_password(&state, &username, &password).await {
-        Ok(Some(account_id)) => match session::start(&state, account_id).await {
-            Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response(),
-            Err(e) => crate::ui::PageError::from(e).into_response(),
-        },
-        Ok(None) => {
-            let chrome = Chrome::new(&headers, None, "/login");
-            let error = Some(chrome.t.wrong_password);
-            let mut page = render(LoginPage { chrome, next, username, error });
-            *page.status_mut() = StatusCode::UNAUTHORIZED;
-            page
-        }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
-    }
+    let Some(account_id) = session::check_password(&state, &username, &password).await? else {
+        let chrome = Chrome::new(&headers, None, "/login");
+        let error = Some(chrome.t.wrong_password);
+        return Ok(render_with_status(LoginPage { chrome, next, username, error }, StatusCode::UNAUTHORIZED));
+    };
+    let cookie = session::start(&state, account_id).await?;
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
     let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     if let Ok(Some(user)) = session::web_user_from(&headers, &state).await {
-        if let Err(e) = user.check_csrf(form.optional("_csrf").ok().flatten()) {
-            return crate::ui::PageError::from(e).into_response();
-        }
-        if let Err(e) = user.sign_out(&state).await {
-            return crate::ui::PageError::from(e).into_response();
-        }
+        user.check_csrf(form.optional("_csrf").ok().flatten())?;
+        user.sign_out(&state).await?;
     }
-    ([(header::SET_COOKIE, session::set_cookie(&state, SESSION_COOKIE, "", 0))], Redirect::to("/")).into_response()
+    Ok(([(header::SET_COOKIE, session::set_cookie(&state, SESSION_COOKIE, "", 0))], Redirect::to("/")).into_response())
 }
 
 #[derive(Template)]
@@ -96,81 +87,57 @@ struct PasswordPage {
     message: Option<String>,
 }
 
-async fn password_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match require_user(&state, &headers, "/account/password").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    render(PasswordPage { chrome: Chrome::new(&headers, Some(&user), "/account/password"), message: None })
+async fn password_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, PASSWORD_PATH).await?;
+    Ok(render(PasswordPage { chrome: Chrome::new(&headers, Some(&user), PASSWORD_PATH), message: None }))
 }
 
-async fn change_password(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match require_user(&state, &headers, "/account/password").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let form = match checked_form(&user, &body) {
-        Ok(form) => form,
-        Err(e) => return crate::ui::PageError::from(e).into_response(),
-    };
+async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, PASSWORD_PATH).await?;
+    let form = checked_form(&user, &body)?;
     let get = |k: &str| form.optional(k).ok().flatten().unwrap_or("").to_string();
     let (old, new, again) = (get("old"), get("new"), get("again"));
-    let chrome = Chrome::new(&headers, Some(&user), "/account/password");
-    let zh = chrome.t.lang != "en";
-    let message = if new.chars().count() < 8 {
-        Some(if zh { "新密码至少 8 位" } else { "The new password needs 8 characters or more" })
-    } else if new != again {
-        Some(if zh { "两次输入的新密码不一致" } else { "The new passwords differ" })
-    } else {
-        match session::check_password(&state, &user_name(&state, user.person.account_id).await, &old).await {
-            Ok(Some(_)) => None,
-            _ => Some(if zh { "原密码不正确" } else { "The current password is wrong" }),
-        }
-    };
-    if let Some(m) = message {
-        let mut page = render(PasswordPage { chrome, message: Some(m.to_string()) });
-        *page.status_mut() = StatusCode::BAD_REQUEST;
-        return page;
+    let chrome = Chrome::new(&headers, Some(&user), PASSWORD_PATH);
+    if let Some(refusal) = password_refusal(&state, &user, chrome.t, &old, &new, &again).await {
+        let page = PasswordPage { chrome, message: Some(refusal.to_string()) };
+        return Ok(render_with_status(page, StatusCode::BAD_REQUEST));
     }
-    let hash = match tokio::task::spawn_blocking(move || crate::auth::accounts::hash_password(&new)).await {
-        Ok(Ok(h)) => h,
-        _ => {
-            return crate::ui::PageError::from(crate::error::Error::Internal(anyhow::anyhow!("hashing failed")))
-                .into_response();
-        }
-    };
-    let now = state.clock.now_ms();
-    let result = async {
-        query("UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now)
-            .bind(user.person.account_id)
-            .execute(&state.db)
-            .await?;
-        // Every other session of the account ends; this one stays.
-        let current = session::cookie(&headers, SESSION_COOKIE).map(crate::auth::secret::digest).unwrap_or_default();
-        query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
-            .bind(user.person.account_id)
-            .bind(current)
-            .execute(&state.db)
-            .await?;
-        Ok::<_, crate::error::Error>(())
-    };
-    match result.await {
-        Ok(()) => {
-            let message = Some(chrome.t.password_changed.to_string());
-            render(PasswordPage { chrome, message })
-        }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
-    }
+    let hash = tokio::task::spawn_blocking(move || crate::auth::accounts::hash_password(&new))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("hashing failed")))?;
+    store::set_password(&state.db, user.person.account_id, &hash, state.clock.now_ms()).await?;
+    user.end_other_sessions(&state).await?;
+    let message = Some(chrome.t.password_changed.to_string());
+    Ok(render(PasswordPage { chrome, message }))
 }
 
-async fn user_name(state: &AppState, account_id: i64) -> String {
-    query("SELECT username FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .scalar::<String>(&state.db)
-        .await
-        .unwrap_or_default()
+/// Why a password change cannot be taken: a new password too short or
+/// typed differently twice, or a wrong current one.
+async fn password_refusal(
+    state: &AppState,
+    user: &WebUser,
+    t: &Texts,
+    old: &str,
+    new: &str,
+    again: &str,
+) -> Option<&'static str> {
+    if new.chars().count() < 8 {
+        return Some(t.tr("新密码至少 8 位", "The new password needs 8 characters or more"));
+    }
+    if new != again {
+        return Some(t.tr("两次输入的新密码不一致", "The new passwords differ"));
+    }
+    let username = store::username(&state.db, user.person.account_id).await.unwrap_or_default();
+    match session::check_password(state, &username, old).await {
+        Ok(Some(_)) => None,
+        _ => Some(t.tr("原密码不正确", "The current password is wrong")),
+    }
 }
 
 async fn switch_language(State(state): State<AppState>, Path(code): Path<String>, params: Params) -> Response {

@@ -6,8 +6,7 @@
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
-use super::{PersonActor, load_person_actor, secret};
-use crate::db::query;
+use super::{PersonActor, load_person_actor, secret, store};
 use crate::error::{Error, Result};
 use crate::web::AppState;
 pub use crate::web::cookies::{constant_eq, cookie, set_cookie};
@@ -33,8 +32,13 @@ impl WebUser {
     }
 
     pub async fn sign_out(&self, state: &AppState) -> Result<()> {
-        query("DELETE FROM sessions WHERE token_hash = $1").bind(&self.token_digest).execute(&state.db).await?;
-        Ok(())
+        store::delete_session(&state.db, &self.token_digest).await
+    }
+
+    /// Ends every other session of the account (after a password change);
+    /// this one stays.
+    pub async fn end_other_sessions(&self, state: &AppState) -> Result<()> {
+        store::delete_other_sessions(&state.db, self.person.account_id, &self.token_digest).await
     }
 }
 
@@ -47,27 +51,15 @@ pub async fn web_user_from(headers: &HeaderMap, state: &AppState) -> Result<Opti
     let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
     let digest = secret::digest(token);
     let now = state.clock.now_ms();
-    let row: Option<(i64, Option<String>)> =
-        query("SELECT account_id, csrf_token FROM sessions WHERE token_hash = $1 AND kind = 'web' AND expires_at > $2")
-            .bind(&digest)
-            .bind(now)
-            .fetch_optional(&state.db)
-            .await?;
-    let Some((account_id, csrf)) = row else { return Ok(None) };
+    let Some(session) = store::live_web_session(&state.db, &digest, now).await? else { return Ok(None) };
     // Slide the expiry, at most once a minute per session.
-    query("UPDATE sessions SET expires_at = $1, last_seen_at = $2 WHERE token_hash = $3 AND last_seen_at < $4")
-        .bind(now + LIFETIME_MS)
-        .bind(now)
-        .bind(&digest)
-        .bind(now - 60_000)
-        .execute(&state.db)
-        .await?;
-    let person = match load_person_actor(&state.db, account_id).await {
+    store::extend_session(&state.db, &digest, now + LIFETIME_MS, now, now - 60_000).await?;
+    let person = match load_person_actor(&state.db, session.account_id).await {
         Ok(p) => p,
         Err(Error::Unauthenticated(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
-    Ok(Some(WebUser { person, csrf: csrf.unwrap_or_default(), token_digest: digest }))
+    Ok(Some(WebUser { person, csrf: session.csrf_token.unwrap_or_default(), token_digest: digest }))
 }
 
 /// Starts a session; returns the Set-Cookie value.
@@ -75,29 +67,14 @@ pub async fn start(state: &AppState, account_id: i64) -> Result<String> {
     let token = secret::new_token();
     let csrf = secret::new_token();
     let now = state.clock.now_ms();
-    query(
-        "INSERT INTO sessions (token_hash, account_id, kind, csrf_token, created_at, expires_at, last_seen_at)
-         VALUES ($1, $2, 'web', $3, $4, $5, $4)",
-    )
-    .bind(secret::digest(&token))
-    .bind(account_id)
-    .bind(csrf)
-    .bind(now)
-    .bind(now + LIFETIME_MS)
-    .execute(&state.db)
-    .await?;
+    store::insert_web_session(&state.db, &secret::digest(&token), account_id, &csrf, now, now + LIFETIME_MS).await?;
     Ok(set_cookie(state, SESSION_COOKIE, &token, LIFETIME_MS / 1000))
 }
 
 /// Checks a username and password (argon2 off the runtime); the account id.
 pub async fn check_password(state: &AppState, username: &str, password: &str) -> Result<Option<i64>> {
-    let account: Option<(i64, String, bool)> =
-        query("SELECT id, password_hash, disabled FROM accounts WHERE username = $1")
-            .bind(username.trim())
-            .fetch_optional(&state.db)
-            .await?;
-    let (id, hash, disabled) = match account {
-        Some((id, hash, disabled)) => (id, Some(hash), disabled),
+    let (id, hash, disabled) = match store::account_by_username(&state.db, username.trim()).await? {
+        Some(a) => (a.id, Some(a.password_hash), a.disabled),
         None => (0, None, true),
     };
     let password = password.to_string();

@@ -3,8 +3,8 @@
 //! subtree (`/api/v1/robots`; the URL and secret are write-only: never
 //! shown, never logged).
 
+use super::store;
 use crate::auth::Actor;
-use crate::db::query;
 use crate::error::{Error, Result};
 use crate::platform::Subject;
 use crate::platform::robots::{Robot, RobotKind, robot_by_id};
@@ -28,18 +28,6 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-crate::db_row! {
-    struct Row {
-        id: i64,
-        subject: Option<String>,
-        link: Option<String>,
-        title: String,
-        body: String,
-        created_at: i64,
-        read_at: Option<i64>,
-    }
-}
-
 #[derive(Serialize)]
 struct Notification {
     id: i64,
@@ -59,15 +47,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
     let person = actor.require_person()?.person_id;
     let unread_only = matches!(params.optional("unread")?, Some("true" | "1"));
     let limit = params.integer("limit", 1, 500)?.unwrap_or(50);
-    let rows: Vec<Row> = query(
-        "SELECT id, subject, link, title, body, created_at, read_at FROM notifications
-         WHERE person_id = $1 AND ($2 = FALSE OR read_at IS NULL) ORDER BY id DESC LIMIT $3",
-    )
-    .bind(person)
-    .bind(unread_only)
-    .bind(limit)
-    .fetch_all(&state.db)
-    .await?;
+    let rows = store::notifications_of(&state.db, person, unread_only, limit).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| Notification {
@@ -86,13 +66,7 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
 
 async fn mark_read(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<StatusCode> {
     let person = actor.require_person()?.person_id;
-    let changed = query("UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND person_id = $3")
-        .bind(state.clock.now_ms())
-        .bind(id)
-        .bind(person)
-        .execute(&state.db)
-        .await?;
-    if changed == 0 {
+    if !store::mark_read(&state.db, id, person, state.clock.now_ms()).await? {
         return Err(Error::not_found("notification", id.to_string()));
     }
     Ok(StatusCode::NO_CONTENT)
@@ -111,43 +85,8 @@ struct NewRobot {
 
 async fn list_robots(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<Robot>>> {
     let p = actor.require_person()?;
-    let robots: Vec<(Robot, String)> = query(
-        "SELECT r.id, r.kind, r.name, r.url, r.secret, r.node_id, r.active, n.path
-         FROM robots r JOIN org_nodes n ON n.id = r.node_id ORDER BY r.id",
-    )
-    .fetch_all::<RobotWithPath>(&state.db)
-    .await?
-    .into_iter()
-    .map(|r| (r.robot(), r.path))
-    .collect();
-    Ok(Json(robots.into_iter().filter(|(_, path)| p.manages(Some(path))).map(|(r, _)| r).collect()))
-}
-
-crate::db_row! {
-    struct RobotWithPath {
-        id: i64,
-        kind: RobotKind,
-        name: String,
-        url: String,
-        secret: Option<String>,
-        node_id: i64,
-        active: bool,
-        path: String,
-    }
-}
-
-impl RobotWithPath {
-    fn robot(&self) -> Robot {
-        Robot {
-            id: self.id,
-            kind: self.kind,
-            name: self.name.clone(),
-            url: self.url.clone(),
-            secret: self.secret.clone(),
-            node_id: self.node_id,
-            active: self.active,
-        }
-    }
+    let robots = store::robots(&state.db).await?;
+    Ok(Json(robots.into_iter().filter(|r| p.manages(Some(&r.node_path))).map(|r| r.robot).collect()))
 }
 
 async fn create_robot(
@@ -168,17 +107,14 @@ async fn create_robot(
     if r.name.trim().is_empty() || r.name.chars().count() > 60 {
         return Err(Error::invalid("name", "应为 1 到 60 个字"));
     }
-    let id: i64 = query(
-        "INSERT INTO robots (kind, name, url, secret, node_id, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id",
-    )
-    .bind(r.kind)
-    .bind(r.name.trim())
-    .bind(&r.url)
-    .bind(r.secret.as_ref())
-    .bind(node.id)
-    .bind(state.clock.now_ms())
-    .scalar(&state.db)
-    .await?;
+    let settings = store::RobotSettings {
+        kind: r.kind,
+        name: r.name.trim(),
+        url: &r.url,
+        secret: r.secret.as_deref(),
+        node_id: node.id,
+    };
+    let id = store::insert_robot(&state.db, &settings, state.clock.now_ms()).await?;
     Ok((StatusCode::CREATED, Json(robot_by_id(&state.db, id).await?)))
 }
 
@@ -189,6 +125,6 @@ async fn remove_robot(State(state): State<AppState>, actor: Actor, Path(id): Pat
     if !p.manages(Some(&node.path)) {
         return Err(Error::Forbidden("只能删除您负责区域内的群机器人".into()));
     }
-    query("UPDATE robots SET active = FALSE WHERE id = $1").bind(id).execute(&state.db).await?;
+    store::deactivate_robot(&state.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,5 +3,6 @@
 //! payloads and signing, e-mail — is platform (`crate::platform::outbox`).
 
 pub mod api;
+pub mod store;
 
 pub use api::endpoints;

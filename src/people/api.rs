@@ -5,9 +5,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 
-use super::publicity;
+use super::{publicity, store};
 use crate::auth::Actor;
-use crate::db::query;
 use crate::error::{Error, Result};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -79,31 +78,12 @@ struct Access {
     at: String,
 }
 
-crate::db_row! {
-    struct AccessRow {
-        id: i64,
-        actor_label: String,
-        subject_person_id: Option<i64>,
-        case_id: Option<i64>,
-        what: String,
-        purpose: String,
-        at: i64,
-    }
-}
-
 /// Who saw whose personal data, newest first.
 async fn access_log(State(state): State<AppState>, actor: Actor, params: Params) -> Result<Json<Vec<Access>>> {
     actor.require_admin()?;
     let subject = params.integer("subject", 1, i64::MAX)?;
     let limit = params.integer("limit", 1, 1000)?.unwrap_or(100);
-    let rows: Vec<AccessRow> = query(
-        "SELECT id, actor_label, subject_person_id, case_id, what, purpose, at FROM access_log
-         WHERE ($1 IS NULL OR subject_person_id = $1) ORDER BY id DESC LIMIT $2",
-    )
-    .bind(subject)
-    .bind(limit)
-    .fetch_all(&state.db)
-    .await?;
+    let rows = store::access_log(&state.db, subject, limit).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| Access {

@@ -9,25 +9,27 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::publicity;
-use super::store::{NewPerson, NewRole};
+use super::store::{self, NewPerson, NewRole, PersonRole};
 use crate::auth::Role;
-use crate::auth::frame::{Chrome, checked_form, require_manager, require_user};
+use crate::auth::frame::{Chrome, checked_form, require_manager, signed_in};
 use crate::auth::session::WebUser;
-use crate::db::{query, query_dyn};
 use crate::error::{Error, Result};
 use crate::org::{Level, OrgNode};
 use crate::privacy::Phone;
-use crate::ui::{render, render_result};
+use crate::ui::{PageError, render, render_with_status};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
 
+const ACCOUNT_PATH: &str = "/account";
+const PEOPLE_PATH: &str = "/app/admin/people";
+
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::get("/account", account_page),
+        Endpoint::get(ACCOUNT_PATH, account_page),
         Endpoint::post("/account/phone-publicity", set_own_publicity),
-        Endpoint::get("/app/admin/people", people_page),
-        Endpoint::post("/app/admin/people", add_person),
+        Endpoint::get(PEOPLE_PATH, people_page),
+        Endpoint::post(PEOPLE_PATH, add_person),
         Endpoint::post("/app/admin/roles/end", end_role),
         Endpoint::post("/app/admin/people/phone-publicity", set_phone_publicity),
     ]
@@ -61,16 +63,16 @@ struct AccountPage {
 async fn account_view(
     state: &AppState,
     headers: &HeaderMap,
-    user: &crate::auth::session::WebUser,
+    user: &WebUser,
     message: Option<String>,
-) -> crate::error::Result<AccountPage> {
+) -> Result<AccountPage> {
     let me = user.person.person_id;
     let subject = publicity::subject(&state.db, me).await?;
-    let phone: Option<String> = query("SELECT phone FROM people WHERE id = $1").bind(me).scalar(&state.db).await?;
+    let phone = store::phone_of(&state.db, me).await?;
     let history = publicity::history(&state.db, me).await?;
     let now = state.clock.now_ms();
     let latest = publicity::current(&history);
-    let chrome = Chrome::new(headers, Some(user), "/account");
+    let chrome = Chrome::new(headers, Some(user), ACCOUNT_PATH);
     let t = chrome.t;
     Ok(AccountPage {
         name: subject.name.clone(),
@@ -107,70 +109,62 @@ async fn account_view(
 
 /// The signed-in person's account: whether their work phone is published,
 /// with the record of who set it when, and a link to change the password.
-async fn account_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match require_user(&state, &headers, "/account").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    match account_view(&state, &headers, &user, None).await {
-        Ok(page) => render(page),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
-    }
+async fn account_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, ACCOUNT_PATH).await?;
+    Ok(render(account_view(&state, &headers, &user, None).await?))
 }
 
 /// A person publishes or withdraws their own work phone.
-async fn set_own_publicity(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match require_user(&state, &headers, "/account").await {
-        Ok(u) => u,
-        Err(r) => return r,
+async fn set_own_publicity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, ACCOUNT_PATH).await?;
+    let Some(mistake) = form_mistake(publish_own_phone(&state, &headers, &user, &body).await)? else {
+        return Ok(Redirect::to(ACCOUNT_PATH).into_response());
     };
-    let result = async {
-        let form = checked_form(&user, &body)?;
-        let published = match form.optional("published").ok().flatten() {
-            Some("1" | "true") => true,
-            Some("0" | "false") => false,
-            _ => return Err(crate::error::Error::invalid("published", "应为 1（公开）或 0（撤回）")),
-        };
-        let subject = publicity::subject(&state.db, user.person.person_id).await?;
-        if let Err(refusal) = publicity::check_change(&subject.role_list(), published) {
-            let t = crate::ui::i18n::Lang::from_headers(&headers).texts();
-            return Err(crate::error::Error::invalid("published", t.tr(refusal.zh(), refusal.en())));
-        }
-        let by = publicity::Recorder::person(&user.person);
-        publicity::set(&state.db, &subject, published, &by, Some(publicity::NOTE_OWN_ACCOUNT), state.clock.now_ms())
-            .await?;
-        Ok(())
-    };
-    match result.await {
-        Ok(()) => Redirect::to("/account").into_response(),
-        Err(e @ crate::error::Error::Invalid { .. }) => {
-            match account_view(&state, &headers, &user, Some(e.page_message())).await {
-                Ok(page) => {
-                    let mut response = render(page);
-                    *response.status_mut() = StatusCode::BAD_REQUEST;
-                    response
-                }
-                Err(e) => crate::ui::PageError::from(e).into_response(),
-            }
-        }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+    let page = account_view(&state, &headers, &user, Some(mistake)).await?;
+    Ok(render_with_status(page, StatusCode::BAD_REQUEST))
+}
+
+async fn publish_own_phone(state: &AppState, headers: &HeaderMap, user: &WebUser, body: &[u8]) -> Result<()> {
+    let form = checked_form(user, body)?;
+    let published = published_field(&form)?;
+    let subject = publicity::subject(&state.db, user.person.person_id).await?;
+    check_publicity_change(headers, &subject, published)?;
+    let by = publicity::Recorder::person(&user.person);
+    publicity::set(&state.db, &subject, published, &by, Some(publicity::NOTE_OWN_ACCOUNT), state.clock.now_ms())
+        .await?;
+    Ok(())
+}
+
+/// A form's `published` field: `1` publishes the phone, `0` withdraws it.
+fn published_field(form: &Params) -> Result<bool> {
+    match form.optional("published").ok().flatten() {
+        Some("1" | "true") => Ok(true),
+        Some("0" | "false") => Ok(false),
+        _ => Err(Error::invalid("published", "应为 1（公开）或 0（撤回）")),
     }
 }
 
-crate::db_row! {
-    pub struct PersonRole {
-        pub assignment_id: i64,
-        pub person_id: i64,
-        pub name: String,
-        pub phone: Option<String>,
-        pub role: Role,
-        pub title: Option<String>,
-        pub node_name: String,
-        pub node_path: String,
-        pub active: bool,
-        pub consent: Option<bool>,
-        pub consent_by: Option<String>,
-        pub consent_at: Option<i64>,
+/// Refuses a change of publicity the person's roles do not allow, in the
+/// page's language.
+fn check_publicity_change(headers: &HeaderMap, subject: &publicity::Subject, published: bool) -> Result<()> {
+    publicity::check_change(&subject.role_list(), published).map_err(|refusal| {
+        let t = crate::ui::i18n::Lang::from_headers(headers).texts();
+        Error::invalid("published", t.tr(refusal.zh(), refusal.en()))
+    })
+}
+
+/// A form's outcome for its page: `None` when it was taken, the reason
+/// when the person made a mistake in it (the page shows the form again
+/// with it), or the error page for anything else.
+fn form_mistake(outcome: Result<()>) -> Result<Option<String>, PageError> {
+    match outcome {
+        Ok(()) => Ok(None),
+        Err(e @ Error::Invalid { .. }) => Ok(Some(e.page_message())),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -268,20 +262,10 @@ async fn people_view(
     message: Option<String>,
 ) -> Result<PeoplePage> {
     require_manager(user)?;
-    let all: Vec<PersonRole> = query_dyn(format!(
-        "SELECT r.id AS assignment_id, p.id AS person_id, p.name, p.phone, r.role, r.title, n.name AS node_name,
-                n.path AS node_path, r.active,
-                pp.published AS consent, pp.recorded_by_label AS consent_by, pp.recorded_at AS consent_at
-         FROM role_assignments r JOIN people p ON p.id = r.person_id JOIN org_nodes n ON n.id = r.node_id
-         {}
-         WHERE p.erased_at IS NULL ORDER BY n.path, r.role, p.id LIMIT 2000",
-        publicity::JOIN_LATEST
-    ))
-    .fetch_all(&state.db)
-    .await?;
+    let all = store::roles_at_nodes(&state.db).await?;
     let mine: Vec<PersonRole> = all.into_iter().filter(|r| user.person.manages(Some(&r.node_path))).collect();
     let total = mine.len();
-    let chrome = Chrome::new(headers, Some(user), "/app/admin/people");
+    let chrome = Chrome::new(headers, Some(user), PEOPLE_PATH);
     let t = chrome.t;
     let (terms, message) = if q.chars().count() > MAX_SEARCH_CHARS {
         let message = if t.is_en() {
@@ -329,22 +313,12 @@ async fn people_view(
     Ok(PeoplePage { chrome, q: q.to_string(), rows, total, nodes, role_choices, message, adding: false })
 }
 
-async fn people_page(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Response {
-    let user = match require_user(&state, &headers, "/app/admin/people").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let q = match params.optional("q") {
-        Ok(q) => q.unwrap_or("").to_string(),
-        Err(e) => return crate::ui::PageError::from(e).into_response(),
-    };
-    let page = people_view(&state, &headers, &user, &q, None).await;
-    let too_long = page.as_ref().is_ok_and(|p| p.message.is_some());
-    let mut response = render_result(page);
-    if too_long {
-        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-    }
-    response
+async fn people_page(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, PEOPLE_PATH).await?;
+    let q = params.optional("q")?.unwrap_or("").to_string();
+    let page = people_view(&state, &headers, &user, &q, None).await?;
+    // The only message on a plain visit: the search was too long.
+    Ok(if page.message.is_some() { render_with_status(page, StatusCode::BAD_REQUEST) } else { render(page) })
 }
 
 /// Where the people page returns to after a form, keeping the search.
@@ -352,131 +326,96 @@ fn people_url(q: Option<&str>) -> String {
     match q {
         Some(q) if !q.is_empty() => {
             let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
-            format!("/app/admin/people?q={q}")
+            format!("{PEOPLE_PATH}?q={q}")
         }
-        _ => "/app/admin/people".to_string(),
+        _ => PEOPLE_PATH.to_string(),
     }
 }
 
 /// Publishes or withdraws a grid worker's work phone (a toggle per row).
 /// The change is recorded as the signed-in staff member's.
-async fn set_phone_publicity(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match require_user(&state, &headers, "/app/admin/people").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let form = match checked_form(&user, &body) {
-        Ok(f) => f,
-        Err(e) => return crate::ui::PageError::from(e).into_response(),
-    };
+async fn set_phone_publicity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, PEOPLE_PATH).await?;
+    let form = checked_form(&user, &body)?;
     let q = form.optional("q").ok().flatten().unwrap_or("").to_string();
-    let result = async {
-        require_manager(&user)?;
-        let person = form
-            .integer("person", 1, i64::MAX)
-            .ok()
-            .flatten()
-            .ok_or_else(|| Error::invalid("person", "缺少或不是有效的人员编号"))?;
-        let published = match form.optional("published").ok().flatten() {
-            Some("1" | "true") => true,
-            Some("0" | "false") => false,
-            _ => return Err(Error::invalid("published", "应为 1（公开）或 0（撤回）")),
-        };
-        let subject = publicity::subject(&state.db, person).await?;
-        if !subject.may_be_set_by(&user.person) {
-            return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
-        }
-        if let Err(refusal) = publicity::check_change(&subject.role_list(), published) {
-            let t = crate::ui::i18n::Lang::from_headers(&headers).texts();
-            return Err(Error::invalid("published", t.tr(refusal.zh(), refusal.en())));
-        }
-        let by = publicity::Recorder::person(&user.person);
-        publicity::set(&state.db, &subject, published, &by, Some(publicity::NOTE_PEOPLE_PAGE), state.clock.now_ms())
-            .await?;
-        Ok::<_, Error>(())
+    let Some(mistake) = form_mistake(publish_workers_phone(&state, &headers, &user, &form).await)? else {
+        return Ok(Redirect::to(&people_url(Some(&q))).into_response());
     };
-    match result.await {
-        Ok(()) => Redirect::to(&people_url(Some(&q))).into_response(),
-        Err(e @ Error::Invalid { .. }) => {
-            let message = Some(e.page_message());
-            let mut response = render_result(people_view(&state, &headers, &user, &q, message).await);
-            *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-            response
-        }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
-    }
+    let page = people_view(&state, &headers, &user, &q, Some(mistake)).await?;
+    Ok(render_with_status(page, StatusCode::BAD_REQUEST))
 }
 
-async fn add_person(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match require_user(&state, &headers, "/app/admin/people").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let result = async {
-        let form = checked_form(&user, &body)?;
-        let node = crate::org::store::node_by_code(&state.db, form.required("node")?).await?;
-        if !user.person.manages(Some(&node.path)) {
-            return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
-        }
-        let role = Role::from_code(form.required("role")?).ok_or_else(|| Error::invalid("role", "未知的职务"))?;
-        let phone = form
-            .optional("phone")?
-            .map(|p| Phone::parse(p).map_err(|e| Error::invalid("phone", e.to_string())))
-            .transpose()?;
-        let mut tx = state.db.begin().await?;
-        let person = crate::people::store::insert_person(
-            &mut tx,
-            &NewPerson { name: form.required("name")?.to_string(), phone, ..Default::default() },
-        )
-        .await?;
-        let mut new_role = NewRole::at_node(person, role, node.id)
-            .duties(form.optional("duties")?.unwrap_or(""))
-            .assigned_by(publicity::Recorder::person(&user.person));
-        new_role.title = form.optional("title")?.map(str::to_string);
-        crate::people::store::assign_role(&mut tx, &new_role).await?;
-        tx.commit().await?;
-        Ok::<_, Error>(())
-    };
-    match result.await {
-        Ok(()) => Redirect::to("/app/admin/people").into_response(),
-        Err(e @ Error::Invalid { .. }) => render_result(
-            people_view(&state, &headers, &user, "", Some(e.page_message()))
-                .await
-                .map(|p| PeoplePage { adding: true, ..p }),
-        ),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+async fn publish_workers_phone(state: &AppState, headers: &HeaderMap, user: &WebUser, form: &Params) -> Result<()> {
+    require_manager(user)?;
+    let person = form
+        .integer("person", 1, i64::MAX)
+        .ok()
+        .flatten()
+        .ok_or_else(|| Error::invalid("person", "缺少或不是有效的人员编号"))?;
+    let published = published_field(form)?;
+    let subject = publicity::subject(&state.db, person).await?;
+    if !subject.may_be_set_by(&user.person) {
+        return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
     }
+    check_publicity_change(headers, &subject, published)?;
+    let by = publicity::Recorder::person(&user.person);
+    publicity::set(&state.db, &subject, published, &by, Some(publicity::NOTE_PEOPLE_PAGE), state.clock.now_ms())
+        .await?;
+    Ok(())
+}
+
+async fn add_person(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, PEOPLE_PATH).await?;
+    let Some(mistake) = form_mistake(add_person_with_role(&state, &user, &body).await)? else {
+        return Ok(Redirect::to(PEOPLE_PATH).into_response());
+    };
+    let page = people_view(&state, &headers, &user, "", Some(mistake)).await?;
+    Ok(render(PeoplePage { adding: true, ..page }))
+}
+
+/// Stores the person the form names with the role it gives them, at a node
+/// the staff member manages.
+async fn add_person_with_role(state: &AppState, user: &WebUser, body: &[u8]) -> Result<()> {
+    let form = checked_form(user, body)?;
+    let node = crate::org::store::node_by_code(&state.db, form.required("node")?).await?;
+    if !user.person.manages(Some(&node.path)) {
+        return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
+    }
+    let role = Role::from_code(form.required("role")?).ok_or_else(|| Error::invalid("role", "未知的职务"))?;
+    let phone = form
+        .optional("phone")?
+        .map(|p| Phone::parse(p).map_err(|e| Error::invalid("phone", e.to_string())))
+        .transpose()?;
+    let mut tx = state.db.begin().await?;
+    let person = store::insert_person(
+        &mut tx,
+        &NewPerson { name: form.required("name")?.to_string(), phone, ..Default::default() },
+    )
+    .await?;
+    let mut new_role = NewRole::at_node(person, role, node.id)
+        .duties(form.optional("duties")?.unwrap_or(""))
+        .assigned_by(publicity::Recorder::person(&user.person));
+    new_role.title = form.optional("title")?.map(str::to_string);
+    store::assign_role(&mut tx, &new_role).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Ends a role (离任): from this moment the work card's QR says "invalid".
-async fn end_role(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match require_user(&state, &headers, "/app/admin/people").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let result = async {
-        let form = checked_form(&user, &body)?;
-        let id = form.integer("assignment", 1, i64::MAX)?.ok_or_else(|| Error::invalid("assignment", "必须填写"))?;
-        let (path,): (String,) =
-            query("SELECT n.path FROM role_assignments r JOIN org_nodes n ON n.id = r.node_id WHERE r.id = $1")
-                .bind(id)
-                .fetch_optional(&state.db)
-                .await?
-                .ok_or_else(|| Error::not_found("role", id.to_string()))?;
-        if !user.person.manages(Some(&path)) {
-            return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
-        }
-        query("UPDATE role_assignments SET active = FALSE, ended_at = $1 WHERE id = $2")
-            .bind(state.clock.now_ms())
-            .bind(id)
-            .execute(&state.db)
-            .await?;
-        Ok::<_, Error>(())
-    };
-    match result.await {
-        Ok(()) => Redirect::to("/app/admin/people").into_response(),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+async fn end_role(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, PEOPLE_PATH).await?;
+    let form = checked_form(&user, &body)?;
+    let id = form.integer("assignment", 1, i64::MAX)?.ok_or_else(|| Error::invalid("assignment", "必须填写"))?;
+    let path = store::role_node_path(&state.db, id).await?.ok_or_else(|| Error::not_found("role", id.to_string()))?;
+    if !user.person.manages(Some(&path)) {
+        return Err(Error::Forbidden("只能在您负责的区域内操作".into()).into());
     }
+    store::end_role(&state.db, id, state.clock.now_ms()).await?;
+    Ok(Redirect::to(PEOPLE_PATH).into_response())
 }
 
 #[cfg(test)]

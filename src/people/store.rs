@@ -1,7 +1,7 @@
 //! Storage of people and role assignments.
 
 use super::{PublicRole, Role, ScopeRule};
-use crate::db::{Tx, query, query_dyn};
+use crate::db::{Db, Tx, query, query_dyn};
 use crate::error::{Error, Result};
 use crate::org::store::placeholders;
 use crate::privacy::{Phone, ShownPhone};
@@ -205,4 +205,88 @@ pub async fn publicised_at<'a>(
     let rows: Vec<PublicRoleRow> =
         query_dyn(sql).bind_all(node_ids.iter().copied()).bind_all(roles.iter().copied()).fetch_all(db).await?;
     Ok(rows.into_iter().map(PublicRole::from).collect())
+}
+
+/// The phone on record for a person, if any.
+pub async fn phone_of(db: &Db, person_id: i64) -> Result<Option<String>> {
+    Ok(query("SELECT phone FROM people WHERE id = $1").bind(person_id).scalar(db).await?)
+}
+
+crate::db_row! {
+    /// A role held at a node, with its person and their latest phone consent.
+    pub struct PersonRole {
+        pub assignment_id: i64,
+        pub person_id: i64,
+        pub name: String,
+        pub phone: Option<String>,
+        pub role: Role,
+        pub title: Option<String>,
+        pub node_name: String,
+        pub node_path: String,
+        pub active: bool,
+        pub consent: Option<bool>,
+        pub consent_by: Option<String>,
+        pub consent_at: Option<i64>,
+    }
+}
+
+/// Every role held at a node (ended ones too) by people not erased, in
+/// tree order; at most 2000.
+pub async fn roles_at_nodes(db: &Db) -> Result<Vec<PersonRole>> {
+    Ok(query_dyn(format!(
+        "SELECT r.id AS assignment_id, p.id AS person_id, p.name, p.phone, r.role, r.title, n.name AS node_name,
+                n.path AS node_path, r.active,
+                pp.published AS consent, pp.recorded_by_label AS consent_by, pp.recorded_at AS consent_at
+         FROM role_assignments r JOIN people p ON p.id = r.person_id JOIN org_nodes n ON n.id = r.node_id
+         {}
+         WHERE p.erased_at IS NULL ORDER BY n.path, r.role, p.id LIMIT 2000",
+        publicity::JOIN_LATEST
+    ))
+    .fetch_all(db)
+    .await?)
+}
+
+/// The path of the node a role is held at, if the role is held at one.
+pub async fn role_node_path(db: &Db, assignment_id: i64) -> Result<Option<String>> {
+    let row: Option<(String,)> =
+        query("SELECT n.path FROM role_assignments r JOIN org_nodes n ON n.id = r.node_id WHERE r.id = $1")
+            .bind(assignment_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(path,)| path))
+}
+
+/// Ends a role (离任) at `now`.
+pub async fn end_role(db: &Db, assignment_id: i64, now: i64) -> Result<()> {
+    query("UPDATE role_assignments SET active = FALSE, ended_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(assignment_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+crate::db_row! {
+    /// One read of someone's personal data.
+    pub struct AccessRow {
+        pub id: i64,
+        pub actor_label: String,
+        pub subject_person_id: Option<i64>,
+        pub case_id: Option<i64>,
+        pub what: String,
+        pub purpose: String,
+        pub at: i64,
+    }
+}
+
+/// Who saw personal data (of `subject`, or anyone's), newest first.
+pub async fn access_log(db: &Db, subject: Option<i64>, limit: i64) -> Result<Vec<AccessRow>> {
+    Ok(query(
+        "SELECT id, actor_label, subject_person_id, case_id, what, purpose, at FROM access_log
+         WHERE ($1 IS NULL OR subject_person_id = $1) ORDER BY id DESC LIMIT $2",
+    )
+    .bind(subject)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
 }

@@ -5,4 +5,5 @@ pub mod cards;
 pub mod font;
 pub mod pages;
 pub mod pdf;
+pub mod store;
 pub mod verify;

@@ -4,15 +4,15 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::cards::{self, WorkCard};
-use super::{font, verify};
+use super::{font, store, verify};
 use crate::auth::Actor;
 use crate::auth::Role;
-use crate::db::query_dyn;
 use crate::error::{Error, Result};
 use crate::people::publicity;
+use crate::ui::{PageError, render};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -73,20 +73,6 @@ fn unavailable(e: font::FontError) -> Error {
     Error::Unavailable(format!("暂时无法生成 PDF：服务器缺少可用的中文字体（{e}）"))
 }
 
-crate::db_row! {
-    struct CardRow {
-        assignment_id: i64,
-        person_id: i64,
-        name: String,
-        phone: Option<String>,
-        role: Role,
-        title: Option<String>,
-        duties: String,
-        node_path: String,
-        phone_consent: Option<bool>,
-    }
-}
-
 /// Grid roles that carry a card, in the order a card prefers them.
 const CARD_ROLES: &[Role] = &[Role::GridHead, Role::MicroGridMember, Role::CommunityStaff, Role::PartyMember];
 
@@ -102,17 +88,7 @@ async fn work_card(
     let person_id: i64 =
         strip_pdf(&file, "work card")?.parse().map_err(|_| Error::not_found("person", file.clone()))?;
     let who = actor.require_person()?;
-    let rows: Vec<CardRow> = query_dyn(format!(
-        "SELECT r.id AS assignment_id, p.id AS person_id, p.name, p.phone, r.role, r.title, r.duties,
-                    n.path AS node_path, pp.published AS phone_consent
-             FROM role_assignments r JOIN people p ON p.id = r.person_id JOIN org_nodes n ON n.id = r.node_id
-             {}
-             WHERE p.id = $1 AND r.active AND p.erased_at IS NULL",
-        publicity::JOIN_LATEST
-    ))
-    .bind(person_id)
-    .fetch_all(&state.db)
-    .await?;
+    let rows = store::active_node_roles(&state.db, person_id).await?;
     let Some(row) = CARD_ROLES.iter().find_map(|role| rows.iter().find(|r| r.role == *role)) else {
         return Err(Error::not_found("work card", format!("人员 {person_id} 没有网格职务")));
     };
@@ -193,62 +169,40 @@ impl VerifyPage {
     }
 }
 
-crate::db_row! {
-    struct VerifyRow {
-        name: String,
-        phone: Option<String>,
-        role: Role,
-        title: Option<String>,
-        active: bool,
-        erased_at: Option<i64>,
-        node_path: String,
-        phone_consent: Option<bool>,
-    }
+/// Whether a work card's holder is an active grid worker now.
+async fn verify_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    _params: Params,
+) -> Result<Response, PageError> {
+    Ok(render(verify_view(&state, &token).await?))
 }
 
-/// Whether a work card's holder is an active grid worker now.
-async fn verify_page(State(state): State<AppState>, Path(token): Path<String>, _params: Params) -> Response {
-    let page = async {
-        let secret = verify::secret(&state.db, state.clock.now_ms()).await?;
-        let Some(id) = verify::check(&secret, &token) else {
-            return Ok(VerifyPage::refused("二维码无效：不是本平台签发的工作证"));
-        };
-        let row: Option<VerifyRow> = query_dyn(format!(
-            "SELECT p.name, p.phone, r.role, r.title, r.active, p.erased_at, n.path AS node_path,
-                    pp.published AS phone_consent
-             FROM role_assignments r JOIN people p ON p.id = r.person_id JOIN org_nodes n ON n.id = r.node_id
-             {}
-             WHERE r.id = $1",
-            publicity::JOIN_LATEST
-        ))
-        .bind(id)
-        .fetch_optional(&state.db)
-        .await?;
-        let Some(row) = row else {
-            return Ok(VerifyPage::refused("查无此证"));
-        };
-        let nodes = crate::org::store::nodes_on_path(&state.db, &row.node_path).await?;
-        let area = area_of(&nodes);
-        let office = nodes
-            .iter()
-            .find(|n| n.level == crate::org::Level::Community)
-            .map(|c| (format!("{}居委会", c.name), c.office_phone.clone()));
-        let valid = row.active && row.erased_at.is_none();
-        let phone = row.phone.filter(|_| valid && publicity::shows_in_full(row.role, row.phone_consent));
-        Ok::<_, Error>(VerifyPage {
-            valid,
-            name: if row.erased_at.is_some() { "—".into() } else { row.name },
-            role: row.title.unwrap_or_else(|| row.role.name_zh().to_string()),
-            area,
-            reason: if valid { String::new() } else { "此人已不在岗，工作证已失效".into() },
-            phone,
-            office,
-        })
+async fn verify_view(state: &AppState, token: &str) -> Result<VerifyPage> {
+    let secret = verify::secret(&state.db, state.clock.now_ms()).await?;
+    let Some(id) = verify::check(&secret, token) else {
+        return Ok(VerifyPage::refused("二维码无效：不是本平台签发的工作证"));
     };
-    match page.await.and_then(|p| p.render().map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))) {
-        Ok(html) => Html(html).into_response(),
-        Err(err) => crate::ui::PageError::from(err).into_response(),
-    }
+    let Some(row) = store::card_assignment(&state.db, id).await? else {
+        return Ok(VerifyPage::refused("查无此证"));
+    };
+    let nodes = crate::org::store::nodes_on_path(&state.db, &row.node_path).await?;
+    let area = area_of(&nodes);
+    let office = nodes
+        .iter()
+        .find(|n| n.level == crate::org::Level::Community)
+        .map(|c| (format!("{}居委会", c.name), c.office_phone.clone()));
+    let valid = row.active && row.erased_at.is_none();
+    let phone = row.phone.filter(|_| valid && publicity::shows_in_full(row.role, row.phone_consent));
+    Ok(VerifyPage {
+        valid,
+        name: if row.erased_at.is_some() { "—".into() } else { row.name },
+        role: row.title.unwrap_or_else(|| row.role.name_zh().to_string()),
+        area,
+        reason: if valid { String::new() } else { "此人已不在岗，工作证已失效".into() },
+        phone,
+        office,
+    })
 }
 
 /// A worker's area as printed and verified: community down to their own node.

@@ -10,10 +10,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::crypto::{CryptError, WxCrypt};
+use super::store::{self, Binding};
 use crate::auth::Actor;
 use crate::channels::Incoming;
 use crate::channels::store::{AuthorKind, Origin};
-use crate::db::query;
 use crate::error::{Error, Result};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -28,27 +28,10 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-crate::db_row! {
-    #[derive(Debug, serde::Serialize)]
-    struct Binding {
-        id: i64,
-        kind: String,
-        external_id: String,
-        building: String,
-        #[serde(skip)]
-        path: String,
-    }
-}
-
 /// Which WeCom users and chats speak for which building.
 async fn list_bindings(State(state): State<AppState>, actor: Actor) -> Result<axum::Json<Vec<Binding>>> {
     let p = actor.require_person()?;
-    let all: Vec<Binding> = query(
-        "SELECT w.id, w.kind, w.external_id, b.code AS building, n.path FROM wecom_bindings w
-         JOIN buildings b ON b.id = w.building_id JOIN org_nodes n ON n.id = b.node_id ORDER BY w.id",
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let all = store::bindings(&state.db).await?;
     Ok(axum::Json(all.into_iter().filter(|b| p.manages(Some(&b.path))).collect()))
 }
 
@@ -80,16 +63,7 @@ async fn bind(
     if !p.manages(Some(&node.path)) {
         return Err(Error::Forbidden("只能绑定您负责区域内的楼栋".into()));
     }
-    query(
-        "INSERT INTO wecom_bindings (kind, external_id, building_id, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (kind, external_id) DO UPDATE SET building_id = excluded.building_id",
-    )
-    .bind(&b.kind)
-    .bind(&b.external_id)
-    .bind(building.id)
-    .bind(state.clock.now_ms())
-    .execute(&state.db)
-    .await?;
+    store::bind(&state.db, &b.kind, &b.external_id, building.id, state.clock.now_ms()).await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -176,23 +150,10 @@ async fn receive(
         super::xml::fields(&plain).map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("inner message: {e}")))?;
     // A nonce is good once: a replay is refused before anything is stored.
     let now = state.clock.now_ms();
-    let fresh_nonce = query(
-        "INSERT INTO wecom_nonces (nonce, timestamp, received_at) VALUES ($1, $2, $3) ON CONFLICT (nonce, timestamp) DO NOTHING",
-    )
-    .bind(nonce)
-    .bind(timestamp)
-    .bind(now)
-    .execute(&state.db)
-    .await
-    .map_err(|e| Refusal::from(Error::from(e)))?;
-    if fresh_nonce == 0 {
+    if !store::record_nonce(&state.db, nonce, timestamp, now).await? {
         return Err(Refusal(StatusCode::FORBIDDEN, "nonce replayed".into()));
     }
-    query("DELETE FROM wecom_nonces WHERE received_at < $1")
-        .bind(now - 2 * MAX_SKEW_S * 1000)
-        .execute(&state.db)
-        .await
-        .map_err(|e| Refusal::from(Error::from(e)))?;
+    store::forget_nonces(&state.db, now - 2 * MAX_SKEW_S * 1000).await?;
     if msg.get("MsgType").map(String::as_str) != Some("text") {
         tracing::info!(msg_type = ?msg.get("MsgType"), "WeCom callback: not a text message, ignored");
         return Ok(StatusCode::OK);
@@ -214,17 +175,9 @@ async fn place(
     text: String,
 ) -> Result<Incoming> {
     let chat = msg.get("ChatId").cloned().unwrap_or_default();
-    let bound: Option<(String,)> = query(
-        "SELECT b.code FROM wecom_bindings w JOIN buildings b ON b.id = w.building_id
-         WHERE (w.kind = 'chat' AND w.external_id = $1) OR (w.kind = 'user' AND w.external_id = $2)
-         ORDER BY CASE WHEN w.kind = 'chat' THEN 0 ELSE 1 END LIMIT 1",
-    )
-    .bind(&chat)
-    .bind(sender)
-    .fetch_optional(&state.db)
-    .await?;
+    let bound = store::bound_building(&state.db, &chat, sender).await?;
     let (building, fallback_node) = match bound {
-        Some((code,)) => (Some(code), None),
+        Some(code) => (Some(code), None),
         None => locate_in_community(state, &text).await?,
     };
     Ok(Incoming {
@@ -240,34 +193,23 @@ async fn place(
 }
 
 async fn locate_in_community(state: &AppState, text: &str) -> Result<(Option<String>, Option<i64>)> {
-    let Some(community) = &state.config.wecom.community else {
+    let Some(name) = &state.config.wecom.community else {
         return Err(Error::invalid(
             "FromUserName",
             "the sender is bound to no building and LINLI_WECOM_COMMUNITY is not set",
         ));
     };
-    let node: Option<(i64, String)> =
-        query("SELECT id, path FROM org_nodes WHERE level = 'community' AND (code = $1 OR name = $1)")
-            .bind(community)
-            .fetch_optional(&state.db)
-            .await?;
-    let (node_id, path) =
-        node.ok_or_else(|| Error::invalid("LINLI_WECOM_COMMUNITY", format!("no community `{community}`")))?;
+    let community = store::community(&state.db, name)
+        .await?
+        .ok_or_else(|| Error::invalid("LINLI_WECOM_COMMUNITY", format!("no community `{name}`")))?;
     let location = crate::triage::location::parse(text);
     let Some(number) = location.building else {
-        return Ok((None, Some(node_id)));
+        return Ok((None, Some(community.id)));
     };
-    let found: Vec<(String,)> = query(
-        "SELECT b.code FROM buildings b JOIN org_nodes n ON n.id = b.node_id
-         WHERE b.number = $1 AND n.path LIKE $2 LIMIT 2",
-    )
-    .bind(&number)
-    .bind(format!("{path}%"))
-    .fetch_all(&state.db)
-    .await?;
+    let found = store::buildings_numbered(&state.db, &number, &community.path).await?;
     Ok(match found.as_slice() {
-        [(code,)] => (Some(code.clone()), None),
+        [code] => (Some(code.clone()), None),
         // None or several (two estates with a 98栋): staff place it.
-        _ => (None, Some(node_id)),
+        _ => (None, Some(community.id)),
     })
 }

@@ -3,4 +3,5 @@
 
 pub mod api;
 pub mod crypto;
+pub mod store;
 pub mod xml;
