@@ -6,8 +6,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::Blob;
-use crate::db::query;
+use super::{Blob, store};
 use crate::error::{Error, Result};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -56,7 +55,7 @@ async fn upload(
     let (bytes, prepared) = tokio::task::spawn_blocking(move || super::prepare(&bytes).map(|p| (bytes, p)))
         .await
         .map_err(|e| Error::Internal(anyhow::anyhow!("image task failed: {e}")))??;
-    let blob = super::store(&state.db, bytes, &prepared, state.clock.now_ms()).await?;
+    let blob = super::save(&state.db, bytes, &prepared, state.clock.now_ms()).await?;
     Ok((StatusCode::CREATED, Json(blob)))
 }
 
@@ -70,17 +69,14 @@ fn valid_sha(sha: &str) -> Result<()> {
 
 async fn original(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response> {
     valid_sha(&sha)?;
-    let row: Option<(String, Vec<u8>)> =
-        query("SELECT content_type, data FROM blobs WHERE sha256 = $1").bind(&sha).fetch_optional(&state.db).await?;
+    let row = store::original(&state.db, &sha).await?;
     let (content_type, data) = row.ok_or_else(|| Error::not_found("attachment", sha.clone()))?;
     Ok(image_response(content_type, data))
 }
 
 async fn thumbnail(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response> {
     valid_sha(&sha)?;
-    let row: Option<(Option<Vec<u8>>,)> =
-        query("SELECT thumbnail FROM blobs WHERE sha256 = $1").bind(&sha).fetch_optional(&state.db).await?;
-    let data = row.and_then(|r| r.0).ok_or_else(|| Error::not_found("thumbnail", sha.clone()))?;
+    let data = store::thumbnail(&state.db, &sha).await?.ok_or_else(|| Error::not_found("thumbnail", sha.clone()))?;
     Ok(image_response("image/jpeg".to_string(), data))
 }
 

@@ -3,12 +3,13 @@
 //! server sees them, with a small JPEG thumbnail for lists.
 
 pub mod api;
+pub mod store;
 
 use image::ImageReader;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, Tx, query};
+use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 
 /// Image kinds linli accepts, told apart by their first bytes.
@@ -75,22 +76,9 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared> {
 }
 
 /// Stores a prepared upload; storing the same bytes again is a no-op.
-pub async fn store(db: &Db, bytes: Vec<u8>, p: &Prepared, now: i64) -> Result<Blob> {
+pub async fn save(db: &Db, bytes: Vec<u8>, p: &Prepared, now: i64) -> Result<Blob> {
     let size = bytes.len() as i64;
-    query(
-        "INSERT INTO blobs (sha256, content_type, size, width, height, data, thumbnail, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256) DO NOTHING",
-    )
-    .bind(&p.sha256)
-    .bind(p.content_type)
-    .bind(size)
-    .bind(p.dimensions.map(|d| i64::from(d.0)))
-    .bind(p.dimensions.map(|d| i64::from(d.1)))
-    .bind(bytes)
-    .bind(p.thumbnail.clone())
-    .bind(now)
-    .execute(db)
-    .await?;
+    store::insert(db, bytes, p, now).await?;
     Ok(describe(&p.sha256, p.content_type, size, p.dimensions, p.thumbnail.is_some()))
 }
 
@@ -109,34 +97,18 @@ pub fn describe(sha256: &str, content_type: &str, size: i64, dims: Option<(u32, 
 /// Attaches uploaded photos to a case event; every hash must be stored.
 pub async fn link(tx: &mut Tx, case_id: i64, event_id: i64, hashes: &[String], now: i64) -> Result<()> {
     for sha in hashes {
-        let known: i64 = query("SELECT COUNT(*) FROM blobs WHERE sha256 = $1").bind(sha).scalar(&mut *tx).await?;
-        if known == 0 {
+        if !store::is_stored(tx, sha).await? {
             return Err(Error::invalid("attachments", format!("没有已上传的照片 `{sha}`，请先上传")));
         }
-        query(
-            "INSERT INTO case_attachments (case_id, event_id, blob_sha256, created_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (case_id, blob_sha256) DO NOTHING",
-        )
-        .bind(case_id)
-        .bind(event_id)
-        .bind(sha)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        store::attach(tx, case_id, event_id, sha, now).await?;
     }
     Ok(())
 }
 
 /// The photos of a case, oldest first.
 pub async fn of_case(db: &Db, case_id: i64) -> Result<Vec<Blob>> {
-    let rows: Vec<(String, String, i64, Option<i64>, Option<i64>, bool)> = query(
-        "SELECT b.sha256, b.content_type, b.size, b.width, b.height, b.thumbnail IS NOT NULL
-         FROM case_attachments a JOIN blobs b ON b.sha256 = a.blob_sha256 WHERE a.case_id = $1 ORDER BY a.id",
-    )
-    .bind(case_id)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
+    Ok(store::of_case(db, case_id)
+        .await?
         .into_iter()
         .map(|(sha, ct, size, w, h, thumb)| {
             let dims = w.zip(h).map(|(w, h)| (w as u32, h as u32));

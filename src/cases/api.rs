@@ -4,17 +4,17 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::draft::Draft;
+use super::indicators::{self, Indicators, Period};
 use super::service::{self, ActionInput};
-use super::store;
+use super::store::{self, CaseFilter, StatusFilter};
 use super::view::{CaseView, EventView};
 use super::workflow::{self, Action, Status};
 use super::{Case, policy};
 use crate::auth::Actor;
 use crate::auth::Role;
-use crate::db::{Value, query_dyn};
 use crate::error::{Error, Result};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -28,7 +28,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::get("/api/v1/cases/{id}/events", events),
         Endpoint::get("/api/v1/cases/{id}/reporters", reporters),
         Endpoint::post("/api/v1/cases/{id}/actions/{action}", act),
-        Endpoint::get("/api/v1/indicators", super::indicators::route),
+        Endpoint::get("/api/v1/indicators", indicators_of_node),
     ]
 }
 
@@ -260,114 +260,8 @@ async fn list(State(state): State<AppState>, actor: Actor, params: Params) -> Re
         limit: params.integer("limit", 1, 200)?.unwrap_or(50),
         offset: params.integer("offset", 0, 1_000_000)?.unwrap_or(0),
     };
-    let cases = visible_cases(&state, person, &filter).await?;
+    let cases = store::visible_cases(&state.db, person, &filter, state.clock.now_ms()).await?;
     Ok(Json(views_for(&state, &actor, &cases).await?))
-}
-
-/// Narrowing of a case list.
-#[derive(Debug, Clone, Default)]
-pub struct CaseFilter {
-    pub status: Option<StatusFilter>,
-    pub category: Option<String>,
-    pub building: Option<String>,
-    pub node_path: Option<String>,
-    pub overdue: bool,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-/// `status=` of a case list: one status, or `open` for all still worked on.
-#[derive(Debug, Clone, Copy)]
-pub enum StatusFilter {
-    Is(Status),
-    Open,
-}
-
-/// The cases a person's grants cover and those they reported, newest first.
-/// Two index-friendly queries merged here: one `OR` across both would make
-/// every list a scan of the whole table.
-pub async fn visible_cases(state: &AppState, person: &crate::auth::PersonActor, f: &CaseFilter) -> Result<Vec<Case>> {
-    let window = f.offset + f.limit.max(1);
-    let reported = format!("c.id IN (SELECT case_id FROM case_reporters WHERE person_id = {})", person.person_id);
-    let mut cases = match scope_of(person) {
-        Some((scope, scope_args)) => {
-            let mut cases = filtered(state, &scope, scope_args, f, window).await?;
-            cases.extend(filtered(state, &reported, Vec::new(), f, window).await?);
-            cases.sort_by_key(|c| std::cmp::Reverse(c.id));
-            cases.dedup_by_key(|c| c.id);
-            cases
-        }
-        None => filtered(state, &reported, Vec::new(), f, window).await?,
-    };
-    Ok(cases.drain(..).skip(f.offset as usize).take(f.limit.max(1) as usize).collect())
-}
-
-/// What a person's grants cover, as SQL over `c` with its arguments.
-fn scope_of(person: &crate::auth::PersonActor) -> Option<(String, Vec<Value>)> {
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |v: Value| {
-        args.push(v);
-        format!("${}", args.len())
-    };
-    let mut scope: Vec<String> = Vec::new();
-    for g in &person.grants {
-        match (g.role, &g.node_path, g.organisation_id) {
-            (Role::PropertyStaff, _, Some(org)) => {
-                let p = arg(org.into());
-                scope.push(format!("c.property_company_id = {p} OR c.assignee_org_id = {p}"));
-            }
-            (Role::DepartmentOfficer, _, Some(org)) => scope.push(format!("c.assignee_org_id = {}", arg(org.into()))),
-            (role, Some(path), _) if Role::AREA_STAFF.contains(&role) => {
-                let (low, high) = crate::org::subtree_bounds(path);
-                scope.push(format!("(c.node_path >= {} AND c.node_path < {})", arg(low.into()), arg(high.into())));
-            }
-            _ => {}
-        }
-    }
-    (!scope.is_empty()).then(|| (scope.join(" OR "), args))
-}
-
-/// Up to `window` newest cases matching `scope` (numbered from `$1`) and the
-/// filter. The ids are chosen first, from indexes where the filter allows
-/// (an open-case list reads no table row it does not return), then the rows.
-async fn filtered(
-    state: &AppState,
-    scope: &str,
-    mut args: Vec<Value>,
-    f: &CaseFilter,
-    window: i64,
-) -> Result<Vec<Case>> {
-    let mut arg = |v: Value| {
-        args.push(v);
-        format!("${}", args.len())
-    };
-    let mut ids = String::from("SELECT c.id FROM cases c");
-    if f.building.is_some() {
-        ids.push_str(" JOIN buildings b ON b.id = c.building_id");
-    }
-    ids.push_str(&format!(" WHERE ({scope})"));
-    match f.status {
-        Some(StatusFilter::Is(status)) => ids.push_str(&format!(" AND c.status = {}", arg(status.into()))),
-        Some(StatusFilter::Open) => ids.push_str(&format!(" AND c.{}", store::OPEN)),
-        None => {}
-    }
-    if let Some(category) = &f.category {
-        ids.push_str(&format!(" AND c.category = {}", arg(category.clone().into())));
-    }
-    if let Some(code) = &f.building {
-        ids.push_str(&format!(" AND b.code = {}", arg(code.clone().into())));
-    }
-    if let Some(path) = &f.node_path {
-        let (low, high) = crate::org::subtree_bounds(path);
-        ids.push_str(&format!(" AND c.node_path >= {} AND c.node_path < {}", arg(low.into()), arg(high.into())));
-    }
-    if f.overdue {
-        let now = arg(state.clock.now_ms().into());
-        ids.push_str(&format!(" AND {}", super::rules::overdue_sql("c", &now)));
-    }
-    ids.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", arg(window.into())));
-    let sql = format!("{} WHERE c.id IN ({ids}) ORDER BY c.id DESC", store::CASE_SELECT);
-    Ok(query_dyn(sql).bind_all(args).fetch_all(&state.db).await?)
 }
 
 /// Who reported a case, in full, to call them back: the unit handling it
@@ -388,4 +282,57 @@ async fn reporters(
         return Err(Error::Forbidden("只有办理该工单的人员能查看报告人的联系方式".into()));
     }
     Ok(Json(crate::people::privacy::reporters_of(&state.db, &actor, id, state.clock.now_ms()).await?))
+}
+
+#[derive(Serialize)]
+struct IndicatorsResponse {
+    node: crate::directory::NodeRef,
+    from: String,
+    to: String,
+    #[serde(flatten)]
+    indicators: Indicators,
+}
+
+/// `GET /api/v1/indicators?node=CODE&from=DATE&to=DATE` (default: this month).
+async fn indicators_of_node(
+    State(state): State<AppState>,
+    actor: Actor,
+    params: Params,
+) -> Result<Json<IndicatorsResponse>> {
+    let person = actor.require_person()?;
+    let code = params.text("node", 40)?.ok_or_else(|| Error::invalid("node", "必须填写"))?;
+    let node = crate::org::store::node_by_code(&state.db, code).await.map_err(|_| Error::not_found("node", code))?;
+    if !person.covers(Role::AREA_STAFF, &node.path) {
+        return Err(Error::Forbidden(format!("组织节点 {code} 不在您负责的区域内")));
+    }
+    let now = state.clock.now_ms();
+    let period = requested_period(&params, now)?;
+    let leave = state.config.cases.suspended_leave_denominator;
+    let figures = indicators::for_subtree(&state.db, &node, period, now, leave).await?;
+    Ok(Json(IndicatorsResponse {
+        node: (&node).into(),
+        from: crate::time::to_rfc3339(period.from),
+        to: crate::time::to_rfc3339(period.to),
+        indicators: figures,
+    }))
+}
+
+/// The period an indicators request asks for: `from` and `to`, each by
+/// default the bound of this month.
+fn requested_period(params: &Params, now: i64) -> Result<Period> {
+    let parse = |name: &str| -> Result<Option<i64>> {
+        params
+            .optional(name)?
+            .map(|v| {
+                crate::time::parse_datetime(v)
+                    .ok_or_else(|| Error::invalid(name, "应为日期（如 2024-06-01）或 RFC 3339 时间"))
+            })
+            .transpose()
+    };
+    let (month_start, next_month) = indicators::month_around(now);
+    let period = Period { from: parse("from")?.unwrap_or(month_start), to: parse("to")?.unwrap_or(next_month) };
+    if period.to <= period.from {
+        return Err(Error::invalid("to", "应晚于 from"));
+    }
+    Ok(period)
 }

@@ -11,17 +11,11 @@
 //! - 满意率 = ratings of 4 or 5 stars / ratings;
 //! - average handling time: hours from report to closing, over closed cases.
 
-use axum::Json;
-use axum::extract::State;
 use serde::Serialize;
 
 use super::workflow::Status;
-use crate::auth::Actor;
-use crate::auth::Role;
 use crate::db::{Db, query, query_dyn};
-use crate::error::{Error, Result};
-use crate::web::AppState;
-use crate::web::params::Params;
+use crate::error::Result;
 
 /// What the indicators need to know of one case.
 #[derive(Debug, Clone)]
@@ -220,50 +214,8 @@ async fn live(db: &Db, path: &str, period: Period, now: i64, suspended_leave: bo
     })
 }
 
-#[derive(Serialize)]
-pub struct IndicatorsResponse {
-    node: crate::directory::NodeRef,
-    from: String,
-    to: String,
-    #[serde(flatten)]
-    indicators: Indicators,
-}
-
-/// `GET /api/v1/indicators?node=CODE&from=DATE&to=DATE` (default: this month).
-pub async fn route(State(state): State<AppState>, actor: Actor, params: Params) -> Result<Json<IndicatorsResponse>> {
-    let person = actor.require_person()?;
-    let code = params.text("node", 40)?.ok_or_else(|| Error::invalid("node", "必须填写"))?;
-    let node = crate::org::store::node_by_code(&state.db, code).await.map_err(|_| Error::not_found("node", code))?;
-    let roles = Role::AREA_STAFF;
-    if !person.covers(roles, &node.path) {
-        return Err(Error::Forbidden(format!("组织节点 {code} 不在您负责的区域内")));
-    }
-    let now = state.clock.now_ms();
-    let parse = |name: &str| -> Result<Option<i64>> {
-        params
-            .optional(name)?
-            .map(|v| {
-                crate::time::parse_datetime(v)
-                    .ok_or_else(|| Error::invalid(name, "应为日期（如 2024-06-01）或 RFC 3339 时间"))
-            })
-            .transpose()
-    };
-    let (month_start, next_month) = month_around(now);
-    let period = Period { from: parse("from")?.unwrap_or(month_start), to: parse("to")?.unwrap_or(next_month) };
-    if period.to <= period.from {
-        return Err(Error::invalid("to", "应晚于 from"));
-    }
-    let indicators = for_subtree(&state.db, &node, period, now, state.config.cases.suspended_leave_denominator).await?;
-    Ok(Json(IndicatorsResponse {
-        node: (&node).into(),
-        from: crate::time::to_rfc3339(period.from),
-        to: crate::time::to_rfc3339(period.to),
-        indicators,
-    }))
-}
-
 /// The first instants of this month and the next, China Standard Time.
-fn month_around(now: i64) -> (i64, i64) {
+pub fn month_around(now: i64) -> (i64, i64) {
     use chrono::{Datelike, TimeZone};
     let local = crate::time::to_cst(now);
     let start = |y: i32, m: u32| {

@@ -428,7 +428,7 @@ async fn decide_route(
             &loaded
         }
     };
-    let rules = routing::rules(&mut *tx).await?;
+    let rules = routing::store::rules(&mut *tx).await?;
     let orgs = if assign_to.is_some() || rules.iter().any(|r| r.organisation_id.is_some()) {
         routing::organisation_kinds(&mut *tx).await?
     } else {

@@ -2,8 +2,8 @@
 
 use super::workflow::{Action, Status};
 use super::{Case, Event, Source};
-use crate::auth::Actor;
-use crate::db::{On, Tx, Value, query, query_dyn};
+use crate::auth::{Actor, Role};
+use crate::db::{Db, On, Tx, Value, query, query_dyn};
 use crate::error::{Error, Result};
 
 pub const CASE_SELECT: &str = "SELECT c.id, c.token, c.category, c.status, c.urgent, c.description, c.source,
@@ -259,6 +259,113 @@ pub async fn events_between<'a>(on: impl Into<On<'a>>, from: i64, to: i64, limit
     .await?)
 }
 
+/// Narrowing of a case list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<StatusFilter>,
+    pub category: Option<String>,
+    pub building: Option<String>,
+    pub node_path: Option<String>,
+    pub overdue: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// `status=` of a case list: one status, or `open` for all still worked on.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusFilter {
+    Is(Status),
+    Open,
+}
+
+/// The cases a person's grants cover and those they reported, newest first.
+/// Two index-friendly queries merged here: one `OR` across both would make
+/// every list a scan of the whole table.
+pub async fn visible_cases(db: &Db, person: &crate::auth::PersonActor, f: &CaseFilter, now: i64) -> Result<Vec<Case>> {
+    let window = f.offset + f.limit.max(1);
+    let reported = format!("c.id IN (SELECT case_id FROM case_reporters WHERE person_id = {})", person.person_id);
+    let mut cases = match scope_of(person) {
+        Some((scope, scope_args)) => {
+            let mut cases = filtered(db, &scope, scope_args, f, window, now).await?;
+            cases.extend(filtered(db, &reported, Vec::new(), f, window, now).await?);
+            cases.sort_by_key(|c| std::cmp::Reverse(c.id));
+            cases.dedup_by_key(|c| c.id);
+            cases
+        }
+        None => filtered(db, &reported, Vec::new(), f, window, now).await?,
+    };
+    Ok(cases.drain(..).skip(f.offset as usize).take(f.limit.max(1) as usize).collect())
+}
+
+/// What a person's grants cover, as SQL over `c` with its arguments.
+fn scope_of(person: &crate::auth::PersonActor) -> Option<(String, Vec<Value>)> {
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |v: Value| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    let mut scope: Vec<String> = Vec::new();
+    for g in &person.grants {
+        match (g.role, &g.node_path, g.organisation_id) {
+            (Role::PropertyStaff, _, Some(org)) => {
+                let p = arg(org.into());
+                scope.push(format!("c.property_company_id = {p} OR c.assignee_org_id = {p}"));
+            }
+            (Role::DepartmentOfficer, _, Some(org)) => scope.push(format!("c.assignee_org_id = {}", arg(org.into()))),
+            (role, Some(path), _) if Role::AREA_STAFF.contains(&role) => {
+                let (low, high) = crate::org::subtree_bounds(path);
+                scope.push(format!("(c.node_path >= {} AND c.node_path < {})", arg(low.into()), arg(high.into())));
+            }
+            _ => {}
+        }
+    }
+    (!scope.is_empty()).then(|| (scope.join(" OR "), args))
+}
+
+/// Up to `window` newest cases matching `scope` (numbered from `$1`) and the
+/// filter. The ids are chosen first, from indexes where the filter allows
+/// (an open-case list reads no table row it does not return), then the rows.
+async fn filtered(
+    db: &Db,
+    scope: &str,
+    mut args: Vec<Value>,
+    f: &CaseFilter,
+    window: i64,
+    now: i64,
+) -> Result<Vec<Case>> {
+    let mut arg = |v: Value| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    let mut ids = String::from("SELECT c.id FROM cases c");
+    if f.building.is_some() {
+        ids.push_str(" JOIN buildings b ON b.id = c.building_id");
+    }
+    ids.push_str(&format!(" WHERE ({scope})"));
+    match f.status {
+        Some(StatusFilter::Is(status)) => ids.push_str(&format!(" AND c.status = {}", arg(status.into()))),
+        Some(StatusFilter::Open) => ids.push_str(&format!(" AND c.{}", OPEN)),
+        None => {}
+    }
+    if let Some(category) = &f.category {
+        ids.push_str(&format!(" AND c.category = {}", arg(category.clone().into())));
+    }
+    if let Some(code) = &f.building {
+        ids.push_str(&format!(" AND b.code = {}", arg(code.clone().into())));
+    }
+    if let Some(path) = &f.node_path {
+        let (low, high) = crate::org::subtree_bounds(path);
+        ids.push_str(&format!(" AND c.node_path >= {} AND c.node_path < {}", arg(low.into()), arg(high.into())));
+    }
+    if f.overdue {
+        let now = arg(now.into());
+        ids.push_str(&format!(" AND {}", super::rules::overdue_sql("c", &now)));
+    }
+    ids.push_str(&format!(" ORDER BY c.id DESC LIMIT {}", arg(window.into())));
+    let sql = format!("{} WHERE c.id IN ({ids}) ORDER BY c.id DESC", CASE_SELECT);
+    Ok(query_dyn(sql).bind_all(args).fetch_all(db).await?)
+}
+
 /// The cases still being worked on, spelt exactly as the partial indexes
 /// `cases_open_path` and `cases_open_due` spell it (so planners use them).
 pub const OPEN: &str = "status NOT IN ('closed', 'evaluated', 'rejected', 'merged')";
@@ -292,5 +399,39 @@ pub async fn update_case(tx: &mut Tx, case: &Case, status: Status, changes: Chan
     if changed == 0 {
         return Err(Error::Conflict(format!("工单 #{} 刚被他人修改，请刷新后重试", case.id)));
     }
+    Ok(())
+}
+
+crate::db_row! {
+    /// One of a person's notifications, as the inbox lists it.
+    pub struct Notice {
+        pub id: i64,
+        /// The page it opens.
+        pub link: Option<String>,
+        pub title: String,
+        pub created_at: i64,
+        pub read_at: Option<i64>,
+    }
+}
+
+/// A person's eight newest notifications, newest first.
+pub async fn latest_notices(db: &Db, person_id: i64) -> Result<Vec<Notice>> {
+    Ok(query(
+        "SELECT id, link, title, created_at, read_at FROM notifications WHERE person_id = $1
+         ORDER BY id DESC LIMIT 8",
+    )
+    .bind(person_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Marks one of a person's notifications read (once).
+pub async fn mark_notice_read(db: &Db, person_id: i64, id: i64, now: i64) -> Result<()> {
+    query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND person_id = $3 AND read_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .bind(person_id)
+        .execute(db)
+        .await?;
     Ok(())
 }

@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use std::collections::HashMap;
 
-use crate::db::{Db, query, query_dyn};
+use super::store::{self, FeedCase, FeedEvent};
+use crate::db::Db;
 use crate::error::Result;
 
 /// Items on the wall.
@@ -50,26 +51,6 @@ pub fn who(actor_kind: &str, label: &str) -> String {
     }
 }
 
-crate::db_row! {
-    struct EventRow {
-        id: i64,
-        case_id: i64,
-        action: String,
-        actor_kind: String,
-        actor_label: String,
-        at: i64,
-    }
-}
-
-crate::db_row! {
-    struct CaseRow {
-        id: i64,
-        category: String,
-        address: Option<String>,
-        node_path: String,
-    }
-}
-
 /// Events read at a time, newest first, and how many batches at most: a
 /// small subtree in a busy district may need a few, and then it stops.
 const BATCH: i64 = 200;
@@ -85,29 +66,13 @@ pub async fn latest(db: &Db, (low, high): (&str, &str), now: i64) -> Result<Vec<
     // events may share a millisecond, so the time alone is not enough).
     let mut below = (i64::MAX, i64::MAX);
     for _ in 0..BATCHES {
-        let events: Vec<EventRow> = query(
-            "SELECT id, case_id, action, actor_kind, actor_label, at FROM case_events
-             WHERE at >= $1 AND at <= $2 AND (at < $2 OR id < $3) AND action IN ('report', 'close', 'escalate')
-             ORDER BY at DESC, id DESC LIMIT $4",
-        )
-        .bind(now - LOOKBACK_MS)
-        .bind(below.0)
-        .bind(below.1)
-        .bind(BATCH)
-        .fetch_all(db)
-        .await?;
+        let events = store::feed_events(db, now - LOOKBACK_MS, below, BATCH).await?;
         let full = events.len() as i64 == BATCH;
         let Some(last) = events.last() else { break };
         below = (last.at, last.id);
         let ids: Vec<i64> = events.iter().map(|e| e.case_id).collect();
-        let cases: Vec<CaseRow> = query_dyn(format!(
-            "SELECT id, category, address, node_path FROM cases WHERE id IN ({})",
-            crate::org::store::placeholders(1, ids.len())
-        ))
-        .bind_all(ids)
-        .fetch_all(db)
-        .await?;
-        let in_scope: HashMap<i64, CaseRow> = cases
+        let cases = store::feed_cases(db, ids).await?;
+        let in_scope: HashMap<i64, FeedCase> = cases
             .into_iter()
             .filter(|c| c.node_path.as_str() >= low && c.node_path.as_str() < high)
             .map(|c| (c.id, c))
@@ -121,7 +86,7 @@ pub async fn latest(db: &Db, (low, high): (&str, &str), now: i64) -> Result<Vec<
     Ok(items)
 }
 
-fn item(e: EventRow, c: &CaseRow, now: i64) -> FeedItem {
+fn item(e: FeedEvent, c: &FeedCase, now: i64) -> FeedItem {
     FeedItem {
         verb: verb(&e.action),
         at: crate::time::human(e.at, now),

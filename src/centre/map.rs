@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, query};
+use super::store::{self, BuildingRow};
+use crate::db::Db;
 use crate::error::Result;
 
 /// The most buildings drawn: a street of a few thousand still draws, and
@@ -158,30 +159,10 @@ fn median_nearest(points: &[(f64, f64)]) -> Option<f64> {
     Some(nearest[nearest.len() / 2])
 }
 
-crate::db_row! {
-    struct BuildingRow {
-        code: String,
-        number: String,
-        lat: Option<f64>,
-        lng: Option<f64>,
-        estate_id: i64,
-        estate: String,
-    }
-}
-
 /// The buildings of a subtree, laid out (for the page; the stream only
 /// recolours them).
 pub async fn layout(db: &Db, low: &str, high: &str) -> Result<Layout> {
-    let rows: Vec<BuildingRow> = query(
-        "SELECT b.code, b.number, b.lat, b.lng, b.estate_id, e.name AS estate
-         FROM buildings b JOIN org_nodes n ON n.id = b.node_id JOIN estates e ON e.id = b.estate_id
-         WHERE n.path >= $1 AND n.path < $2 ORDER BY b.estate_id, b.code LIMIT $3",
-    )
-    .bind(low)
-    .bind(high)
-    .bind(MAP_LIMIT)
-    .fetch_all(db)
-    .await?;
+    let rows = store::buildings_in(db, (low, high), MAP_LIMIT).await?;
     Ok(lay_out(rows))
 }
 

@@ -13,6 +13,7 @@
 pub mod feed;
 pub mod map;
 pub mod ranking;
+pub mod store;
 pub mod trend;
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,20 +28,20 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::auth::Role;
-use crate::auth::frame::{Chrome, require_user};
+use crate::auth::frame::{Chrome, signed_in};
 use crate::auth::session::WebUser;
 use crate::cases::indicators::{self, Indicators, Period};
 use crate::cases::rollup::{DAY_MS, day_of};
-use crate::cases::store::OPEN;
 use crate::cases::workflow::Status;
-use crate::db::{Db, query, query_dyn};
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::org::{Level, OrgNode};
-use crate::ui::render;
+use crate::ui::{PageError, render};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use map::{Layout, Load};
 use ranking::UnitRank;
+use store::{GridNode, PlaceRow};
 use trend::{Series, Trend, Window};
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -171,70 +172,9 @@ async fn scope_of(state: &AppState, user: &WebUser) -> Result<OrgNode> {
     crate::org::store::node_by_id(&state.db, node_id).await
 }
 
-crate::db_row! {
-    /// Open cases at one node and building, and how many are overdue.
-    struct PlaceRow {
-        node_path: String,
-        building_code: Option<String>,
-        open: i64,
-        overdue: i64,
-    }
-}
-
-crate::db_row! {
-    struct OverdueRow {
-        id: i64,
-        category: String,
-        address: Option<String>,
-        assignee_name: Option<String>,
-        due_at: i64,
-    }
-}
-
-/// Open cases grouped by place: one row per (node, building), however many
-/// cases there are.
-async fn open_by_place(db: &Db, (low, high): (&str, &str), now: i64) -> Result<Vec<PlaceRow>> {
-    Ok(query_dyn(format!(
-        "SELECT c.node_path, b.code AS building_code, COUNT(*) AS open,
-                CAST(SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS BIGINT) AS overdue
-         FROM cases c LEFT JOIN buildings b ON b.id = c.building_id
-         WHERE c.node_path >= $1 AND c.node_path < $2 AND c.{OPEN}
-         GROUP BY c.node_path, b.code",
-        late = crate::cases::rules::late_now_sql("c", "$3")
-    ))
-    .bind(low)
-    .bind(high)
-    .bind(now)
-    .fetch_all(db)
-    .await?)
-}
-
-/// Open cases by status and category: at most statuses × categories rows.
-async fn open_by_kind(db: &Db, (low, high): (&str, &str)) -> Result<Vec<(Status, String, i64)>> {
-    Ok(query_dyn(format!(
-        "SELECT status, category, COUNT(*) FROM cases
-         WHERE node_path >= $1 AND node_path < $2 AND {OPEN} GROUP BY status, category"
-    ))
-    .bind(low)
-    .bind(high)
-    .fetch_all(db)
-    .await?)
-}
-
 /// The longest overdue open cases.
-async fn overdue_cases(db: &Db, (low, high): (&str, &str), now: i64) -> Result<Vec<OverdueCase>> {
-    let rows: Vec<OverdueRow> = query_dyn(format!(
-        "SELECT c.id, c.category, c.address, c.assignee_name, c.due_at FROM cases c
-         WHERE c.node_path >= $1 AND c.node_path < $2 AND {late}
-         ORDER BY c.due_at, c.id LIMIT $4",
-        late = crate::cases::rules::late_now_sql("c", "$3")
-    ))
-    .bind(low)
-    .bind(high)
-    .bind(now)
-    .bind(OVERDUE_LISTED)
-    .fetch_all(db)
-    .await?;
+async fn overdue_cases(db: &Db, bounds: (&str, &str), now: i64) -> Result<Vec<OverdueCase>> {
+    let rows = store::longest_overdue(db, bounds, now, OVERDUE_LISTED).await?;
     Ok(rows
         .into_iter()
         .map(|r| OverdueCase {
@@ -347,28 +287,6 @@ fn per_building(places: &[PlaceRow]) -> Vec<Load> {
     loads
 }
 
-crate::db_row! {
-    /// A grid in scope, with the community it belongs to.
-    struct GridNode {
-        code: String,
-        name: String,
-        path: String,
-        community: String,
-    }
-}
-
-/// The grids of a subtree: one row per grid, the tree's own size.
-async fn grids_in(db: &Db, (low, high): (&str, &str)) -> Result<Vec<GridNode>> {
-    Ok(query(
-        "SELECT g.code, g.name, g.path, p.name AS community FROM org_nodes g JOIN org_nodes p ON p.id = g.parent_id
-         WHERE g.level = 'grid' AND g.path >= $1 AND g.path < $2 ORDER BY g.code",
-    )
-    .bind(low)
-    .bind(high)
-    .fetch_all(db)
-    .await?)
-}
-
 /// Today by hour (live) and the month by day: the days before today come
 /// from the memo, read again once a day.
 async fn trend_of(db: &Db, bounds: (&str, &str), now: i64, memo: &mut Memo) -> Result<Trend> {
@@ -408,9 +326,9 @@ pub async fn snapshot(state: &AppState, scope: &OrgNode, memo: &mut Memo) -> Res
     let (low, high) = crate::org::subtree_bounds(&scope.path);
     let bounds = (low.as_str(), high.as_str());
     let db = &state.db;
-    let places = open_by_place(db, bounds, now).await?;
-    let kinds = open_by_kind(db, bounds).await?;
-    let grids = grids_in(db, bounds).await?;
+    let places = store::open_by_place(db, bounds, now).await?;
+    let kinds = store::open_by_kind(db, bounds).await?;
+    let grids = store::grids_in(db, bounds).await?;
     let with_community = matches!(scope.level, Level::District | Level::Street);
     let (by_grid, map) = (per_grid(&places, &grids, with_community), per_building(&places));
     // Cases due from 30 days ago to 30 days ahead: recent work, and work
@@ -481,25 +399,14 @@ fn update_json(page: &CentrePage<'_>) -> std::result::Result<String, Error> {
         .map_err(|e| Error::Internal(anyhow::anyhow!("serialising the snapshot: {e}")))
 }
 
-async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match require_user(&state, &headers, "/centre").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let page = async {
-        let scope = scope_of(&state, &user).await?;
-        let s = snapshot(&state, &scope, &mut Memo::default()).await?;
-        let (low, high) = crate::org::subtree_bounds(&scope.path);
-        let layout = map::layout(&state.db, &low, &high).await?;
-        Ok::<_, Error>((s, layout))
-    };
-    match page.await {
-        Ok((s, layout)) => {
-            let chrome = Chrome::new(&headers, Some(&user), "/centre");
-            render(CentrePage { chrome: &chrome, s: &s, map: &layout })
-        }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
-    }
+async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, "/centre").await?;
+    let scope = scope_of(&state, &user).await?;
+    let s = snapshot(&state, &scope, &mut Memo::default()).await?;
+    let (low, high) = crate::org::subtree_bounds(&scope.path);
+    let layout = map::layout(&state.db, &low, &high).await?;
+    let chrome = Chrome::new(&headers, Some(&user), "/centre");
+    Ok(render(CentrePage { chrome: &chrome, s: &s, map: &layout }))
 }
 
 /// One open wall's stream.
@@ -545,19 +452,13 @@ impl Wall {
     }
 }
 
-async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match require_user(&state, &headers, "/centre").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let scope = match scope_of(&state, &user).await {
-        Ok(s) => s,
-        Err(e) => return crate::ui::PageError::from(e).into_response(),
-    };
+async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, "/centre").await?;
+    let scope = scope_of(&state, &user).await?;
     let chrome = Chrome::new(&headers, Some(&user), "/centre");
     let wall = Wall { state, scope, chrome, memo: Memo::default(), last: None, first: true };
     let events = futures_util::stream::unfold(wall, Wall::next);
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
 }
 
 #[cfg(test)]

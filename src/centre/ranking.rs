@@ -5,24 +5,12 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, query};
+use super::store::{self, UnitRow};
+use crate::db::Db;
 use crate::error::Result;
 
 /// Units shown on the wall.
 pub const TOP: usize = 5;
-
-crate::db_row! {
-    /// One unit's figures, as the database sums them.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct UnitRow {
-        pub assignee_kind: Option<String>,
-        pub assignee_name: String,
-        pub due: i64,
-        pub closed: i64,
-        pub closed_on_time: i64,
-        pub overdue: i64,
-    }
-}
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct UnitRank {
@@ -83,30 +71,13 @@ pub fn rank(rows: Vec<UnitRow>, top: usize) -> Vec<UnitRank> {
 /// Bounded: one row per unit, read through the deadline index.
 pub async fn units(
     db: &Db,
-    (low, high): (&str, &str),
+    bounds: (&str, &str),
     from: i64,
     to: i64,
     now: i64,
     suspended_leave: bool,
 ) -> Result<Vec<UnitRank>> {
-    let rows: Vec<UnitRow> = query(
-        "SELECT assignee_kind, assignee_name, COUNT(*) AS due,
-                CAST(SUM(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS closed,
-                CAST(SUM(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END) AS BIGINT) AS closed_on_time,
-                CAST(SUM(CASE WHEN closed_at > due_at OR (closed_at IS NULL AND due_at < $1) THEN 1 ELSE 0 END) AS BIGINT) AS overdue
-         FROM cases
-         WHERE due_at >= $2 AND due_at < $3 AND node_path >= $4 AND node_path < $5 AND assignee_name IS NOT NULL
-           AND status NOT IN ('rejected', 'merged') AND ($6 = FALSE OR status <> 'suspended')
-         GROUP BY assignee_kind, assignee_name",
-    )
-    .bind(now)
-    .bind(from)
-    .bind(to)
-    .bind(low)
-    .bind(high)
-    .bind(suspended_leave)
-    .fetch_all(db)
-    .await?;
+    let rows = store::units_due(db, bounds, from, to, now, suspended_leave).await?;
     Ok(rank(rows, TOP))
 }
 

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use super::store::{self, Slots};
 use crate::cases::rollup::{DAY_MS, day_of, day_start};
-use crate::db::{Db, query};
+use crate::db::Db;
 use crate::error::Result;
 
 pub const HOUR_MS: i64 = 3_600_000;
@@ -72,31 +73,15 @@ impl Series {
     }
 }
 
-// New cases by their creation time; closings by the close events (closed_at
-// has no index, case_events.at has; a case reopened and closed again counts
-// as two closings, which is what a closings trend should show). CROSS JOIN
-// makes SQLite walk the events of the window first, as PostgreSQL's
-// planner would choose, instead of every case in the subtree.
-const NEW: &str = "SELECT (created_at - $1) / $2, COUNT(*) FROM cases
-     WHERE created_at >= $1 AND created_at < $3 AND node_path >= $4 AND node_path < $5 GROUP BY 1";
-const CLOSED: &str = "SELECT (e.at - $1) / $2, COUNT(*) FROM case_events e CROSS JOIN cases c
-     WHERE c.id = e.case_id AND e.action = 'close' AND e.at >= $1 AND e.at < $3
-       AND c.node_path >= $4 AND c.node_path < $5 GROUP BY 1";
-
 /// New and closed cases of a subtree in the window's slots before `until`.
-pub async fn series(db: &Db, (low, high): (&str, &str), w: Window, until: i64) -> Result<Series> {
+pub async fn series(db: &Db, bounds: (&str, &str), w: Window, until: i64) -> Result<Series> {
     let until = until.min(w.end());
     if until <= w.from {
         return Ok(Series { new: vec![0; w.len], closed: vec![0; w.len] });
     }
-    let mut counts = Vec::with_capacity(2);
-    for sql in [NEW, CLOSED] {
-        let rows: Vec<(i64, i64)> =
-            query(sql).bind(w.from).bind(w.step).bind(until).bind(low).bind(high).fetch_all(db).await?;
-        counts.push(fill(&rows, w.len));
-    }
-    let closed = counts.pop().unwrap_or_default();
-    let new = counts.pop().unwrap_or_default();
+    let slots = Slots { from: w.from, step: w.step, until };
+    let new = fill(&store::new_per_slot(db, bounds, slots).await?, w.len);
+    let closed = fill(&store::closed_per_slot(db, bounds, slots).await?, w.len);
     Ok(Series { new, closed })
 }
 

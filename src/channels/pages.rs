@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::api::MessageView;
 use super::store::{self, AuthorKind, Origin};
 use super::{Incoming, author_kind_of};
+use crate::auth::Actor;
 use crate::error::{Error, Result};
 use crate::ui::{PageError, render};
 use crate::web::AppState;
@@ -106,50 +107,45 @@ async fn chat_post(
     headers: axum::http::HeaderMap,
     Path(code): Path<String>,
     body: Bytes,
-) -> Response {
-    let result = async {
-        let form = Params::parse(std::str::from_utf8(&body).map_err(|_| Error::invalid("text", "不是 UTF-8 文本"))?);
-        let user = crate::auth::session::web_user_from(&headers, &state).await?;
-        if user.is_none() {
-            state.limit_anonymous(ip, Some(&code))?;
-        }
-        let (actor, _) = crate::cases::pages::resident::filer(user.as_ref(), form.optional("_csrf")?)?;
-        let text = form.required("text")?.to_string();
-        let (author_kind, author_name) = match actor.person() {
-            Some(p) => (author_kind_of(p), p.name_with_role()),
-            None => (AuthorKind::Resident, form.text("name", 20)?.unwrap_or("居民").to_string()),
-        };
-        let incoming = Incoming {
-            building: Some(code.clone()),
-            fallback_node: None,
-            author_kind,
-            author_person_id: actor.person_id(),
-            author_name,
-            text,
-            origin: Origin::Web,
-            external_id: None,
-        };
-        let posted = super::post(&state, &actor, incoming).await?;
-        // The poster's phone remembers the case, to confirm and rate it later.
-        let remembered = match posted.case_id {
-            Some(id) if actor.person().is_none() => {
-                let case = crate::cases::store::case_by_id(&state.db, id).await?;
-                Some(crate::cases::pages::resident::remember(&state, &headers, id, &case.token))
-            }
-            _ => None,
-        };
-        Ok::<_, Error>(remembered)
-    };
-    match result.await {
-        Ok(cookie) => {
-            let back = Redirect::to(&format!("/buildings/{code}/chat?sent=1#latest"));
-            match cookie {
-                Some(c) => ([(axum::http::header::SET_COOKIE, c)], back).into_response(),
-                None => back.into_response(),
-            }
-        }
-        Err(err) => crate::ui::PageError::from(err).into_response(),
+) -> Result<Response, PageError> {
+    let form = Params::parse(std::str::from_utf8(&body).map_err(|_| Error::invalid("text", "不是 UTF-8 文本"))?);
+    let user = crate::auth::session::web_user_from(&headers, &state).await?;
+    if user.is_none() {
+        state.limit_anonymous(ip, Some(&code))?;
     }
+    let (actor, _) = crate::cases::pages::resident::filer(user.as_ref(), form.optional("_csrf")?)?;
+    let incoming = incoming_from(&actor, &form, &code)?;
+    let posted = super::post(&state, &actor, incoming).await?;
+    let back = Redirect::to(&format!("/buildings/{code}/chat?sent=1#latest"));
+    // The poster's phone remembers the case, to confirm and rate it later.
+    match posted.case_id {
+        Some(id) if actor.person().is_none() => {
+            let case = crate::cases::store::case_by_id(&state.db, id).await?;
+            let cookie = crate::cases::pages::resident::remember(&state, &headers, id, &case.token);
+            Ok(([(axum::http::header::SET_COOKIE, cookie)], back).into_response())
+        }
+        _ => Ok(back.into_response()),
+    }
+}
+
+/// The message a chat form carries, in its author's name: a signed-in
+/// person's with their role, a resident's as they give it (or 居民).
+fn incoming_from(actor: &Actor, form: &Params, code: &str) -> Result<Incoming> {
+    let text = form.required("text")?.to_string();
+    let (author_kind, author_name) = match actor.person() {
+        Some(p) => (author_kind_of(p), p.name_with_role()),
+        None => (AuthorKind::Resident, form.text("name", 20)?.unwrap_or("居民").to_string()),
+    };
+    Ok(Incoming {
+        building: Some(code.to_string()),
+        fallback_node: None,
+        author_kind,
+        author_person_id: actor.person_id(),
+        author_name,
+        text,
+        origin: Origin::Web,
+        external_id: None,
+    })
 }
 
 #[cfg(test)]

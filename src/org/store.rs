@@ -390,3 +390,11 @@ pub async fn managed_by(db: &crate::db::Db, person: &crate::auth::PersonActor) -
     .await?;
     Ok(all.into_iter().filter(|n| person.manages(Some(&n.path))).collect())
 }
+
+/// The path of every building's node (one per building), to count the
+/// buildings under each node.
+pub async fn building_node_paths(db: &Db) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        query("SELECT n.path FROM buildings b JOIN org_nodes n ON n.id = b.node_id").fetch_all(db).await?;
+    Ok(rows.into_iter().map(|(path,)| path).collect())
+}

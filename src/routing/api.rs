@@ -6,10 +6,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use super::{NewRule, RoutingRule};
+use super::{NewRule, RoutingRule, store};
 use crate::auth::Actor;
 use crate::auth::Role;
-use crate::db::query;
 use crate::error::{Error, Result};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
@@ -29,7 +28,7 @@ async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Vec<Ro
         return Err(Error::Forbidden("只有系统管理员、社区工作人员和指挥中心能查看派遣规则".into()));
     }
     // Deployment-wide rules are shown to every manager; others within their area.
-    let rules = super::rules(&state.db).await?;
+    let rules = store::rules(&state.db).await?;
     Ok(Json(rules.into_iter().filter(|r| r.node_path.as_deref().is_none_or(|path| p.manages(Some(path)))).collect()))
 }
 
@@ -53,7 +52,7 @@ async fn create(
     let mut tx = state.db.begin().await?;
     let id = super::insert_rule(&mut tx, &rule, node.as_ref().map(|n| n.id), state.clock.now_ms()).await?;
     tx.commit().await?;
-    let created = super::rules(&state.db)
+    let created = store::rules(&state.db)
         .await?
         .into_iter()
         .find(|r| r.id == id)
@@ -63,7 +62,7 @@ async fn create(
 
 async fn remove(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<StatusCode> {
     let p = actor.require_person()?;
-    let rule = super::rules(&state.db)
+    let rule = store::rules(&state.db)
         .await?
         .into_iter()
         .find(|r| r.id == id)
@@ -71,6 +70,6 @@ async fn remove(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>
     if !p.manages(rule.node_path.as_deref()) {
         return Err(Error::Forbidden("只能删除您负责区域内的派遣规则".into()));
     }
-    query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&state.db).await?;
+    store::delete(&state.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

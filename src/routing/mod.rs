@@ -4,10 +4,11 @@
 
 pub mod api;
 pub mod pages;
+pub mod store;
 
 use serde::Serialize;
 
-use crate::db::{Tx, query};
+use crate::db::Tx;
 use crate::directory::BuildingContext;
 use crate::error::{Error, Result};
 use crate::taxonomy::{Category, DepartmentKind, Handler};
@@ -134,17 +135,6 @@ fn assignment_for(ctx: &BuildingContext, handler: Handler) -> Option<Assignment>
     })
 }
 
-/// Every routing rule, most recent last.
-pub async fn rules<'a>(on: impl Into<crate::db::On<'a>>) -> Result<Vec<RoutingRule>> {
-    Ok(query(
-        "SELECT r.id, r.category, r.node_id, n.code AS node_code, n.path AS node_path, r.handler,
-                r.organisation_id, r.deadline_minutes, r.note
-         FROM routing_rules r LEFT JOIN org_nodes n ON n.id = r.node_id ORDER BY r.id",
-    )
-    .fetch_all(on)
-    .await?)
-}
-
 /// A new rule, checked.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -179,30 +169,17 @@ pub async fn insert_rule(tx: &mut Tx, rule: &NewRule, node_id: Option<i64>, now:
     {
         return Err(Error::invalid("deadline_minutes", "应为 1 分钟到 90 天"));
     }
-    if let Some(org) = rule.organisation_id {
-        let exists: i64 = query("SELECT COUNT(*) FROM organisations WHERE id = $1").bind(org).scalar(&mut *tx).await?;
-        if exists == 0 {
-            return Err(Error::invalid("organisation_id", format!("没有编号为 {org} 的单位")));
-        }
+    if let Some(org) = rule.organisation_id
+        && !store::organisation_exists(tx, org).await?
+    {
+        return Err(Error::invalid("organisation_id", format!("没有编号为 {org} 的单位")));
     }
-    Ok(query(
-        "INSERT INTO routing_rules (category, node_id, handler, organisation_id, deadline_minutes, note, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(rule.category.as_ref())
-    .bind(node_id)
-    .bind(handler)
-    .bind(rule.organisation_id)
-    .bind(rule.deadline_minutes)
-    .bind(rule.note.as_ref())
-    .bind(now)
-    .scalar(tx)
-    .await?)
+    store::insert(tx, rule, node_id, &handler, now).await
 }
 
 /// Organisation name and assignee kind, for rules that name one outright.
 pub async fn organisation_kinds<'a>(db: impl Into<crate::db::On<'a>>) -> Result<Vec<(i64, String, AssigneeKind)>> {
-    let rows: Vec<(i64, String, String)> = query("SELECT id, name, kind FROM organisations").fetch_all(db).await?;
+    let rows = store::organisations(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, kind)| {

@@ -7,17 +7,20 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{NewRule, RoutingRule};
-use crate::auth::frame::{Chrome, checked_form, require_manager, require_user};
+use super::{NewRule, RoutingRule, store};
+use crate::auth::frame::{Chrome, checked_form, require_manager, signed_in};
 use crate::auth::session::WebUser;
 use crate::error::{Error, Result};
 use crate::org::{Level, OrgNode};
-use crate::ui::render_result;
+use crate::ui::{PageError, render};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 
+/// The page, and where its form posts.
+const PATH: &str = "/app/admin/routing";
+
 pub fn endpoints() -> Vec<Endpoint> {
-    vec![Endpoint::get("/app/admin/routing", routing_page), Endpoint::post("/app/admin/routing", add_rule)]
+    vec![Endpoint::get(PATH, routing_page), Endpoint::post(PATH, add_rule)]
 }
 
 #[derive(Template)]
@@ -58,7 +61,7 @@ async fn routing_view(
     message: Option<String>,
 ) -> Result<RoutingPage> {
     require_manager(user)?;
-    let rules = crate::routing::rules(&state.db)
+    let rules = store::rules(&state.db)
         .await?
         .into_iter()
         .filter(|r| r.node_path.as_deref().is_none_or(|path| user.person.manages(Some(path))))
@@ -68,51 +71,49 @@ async fn routing_view(
         .into_iter()
         .filter(|n| n.level <= Level::Grid)
         .collect();
-    let chrome = Chrome::new(headers, Some(user), "/app/admin/routing");
+    let chrome = Chrome::new(headers, Some(user), PATH);
     let categories = chrome.t.categories();
     Ok(RoutingPage { chrome, rules, nodes, categories, message })
 }
 
-async fn routing_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match require_user(&state, &headers, "/app/admin/routing").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    render_result(routing_view(&state, &headers, &user, None).await)
+async fn routing_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, PATH).await?;
+    Ok(render(routing_view(&state, &headers, &user, None).await?))
 }
 
-async fn add_rule(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match require_user(&state, &headers, "/app/admin/routing").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let result = async {
-        let form = checked_form(&user, &body)?;
-        let node = match form.optional("node")? {
-            Some(code) => Some(crate::org::store::node_by_code(&state.db, code).await?),
-            None => None,
-        };
-        if !user.person.manages(node.as_ref().map(|n| n.path.as_str())) {
-            return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
-        }
-        let rule = NewRule {
-            category: form.optional("category")?.map(str::to_string),
-            node: None,
-            handler: form.optional("handler")?.map(str::to_string),
-            organisation_id: None,
-            deadline_minutes: form.integer("deadline_hours", 1, 2160)?.map(|h| h * 60),
-            note: form.optional("note")?.map(str::to_string),
-        };
-        let mut tx = state.db.begin().await?;
-        crate::routing::insert_rule(&mut tx, &rule, node.map(|n| n.id), state.clock.now_ms()).await?;
-        tx.commit().await?;
-        Ok::<_, Error>(())
-    };
-    match result.await {
-        Ok(()) => Redirect::to("/app/admin/routing").into_response(),
+/// A rule from the page's form; one it cannot take shows the page again
+/// with the reason.
+async fn add_rule(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, PATH).await?;
+    match rule_from_form(&state, &user, &body).await {
+        Ok(()) => Ok(Redirect::to(PATH).into_response()),
         Err(e @ Error::Invalid { .. }) => {
-            render_result(routing_view(&state, &headers, &user, Some(e.page_message())).await)
+            Ok(render(routing_view(&state, &headers, &user, Some(e.page_message())).await?))
         }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+        Err(e) => Err(e.into()),
     }
+}
+
+/// Stores the rule the routing form describes, within the person's area.
+async fn rule_from_form(state: &AppState, user: &WebUser, body: &[u8]) -> Result<()> {
+    let form = checked_form(user, body)?;
+    let node = match form.optional("node")? {
+        Some(code) => Some(crate::org::store::node_by_code(&state.db, code).await?),
+        None => None,
+    };
+    if !user.person.manages(node.as_ref().map(|n| n.path.as_str())) {
+        return Err(Error::Forbidden("只能在您负责的区域内操作".into()));
+    }
+    let rule = NewRule {
+        category: form.optional("category")?.map(str::to_string),
+        node: None,
+        handler: form.optional("handler")?.map(str::to_string),
+        organisation_id: None,
+        deadline_minutes: form.integer("deadline_hours", 1, 2160)?.map(|h| h * 60),
+        note: form.optional("note")?.map(str::to_string),
+    };
+    let mut tx = state.db.begin().await?;
+    super::insert_rule(&mut tx, &rule, node.map(|n| n.id), state.clock.now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
 }

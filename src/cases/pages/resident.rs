@@ -22,7 +22,7 @@ use crate::cases::view::{CaseView, EventView};
 use crate::cases::workflow::Action;
 use crate::cases::{Case, Source};
 use crate::error::{Error, Result};
-use crate::ui::render;
+use crate::ui::{PageError, render, render_with_status};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -81,7 +81,7 @@ pub async fn read_form(state: &AppState, mut multipart: Multipart) -> Result<For
                         Error::Invalid { reason, .. } => Error::invalid("photo", reason),
                         other => other,
                     })?;
-            let blob = crate::attachments::store(&state.db, bytes, &prepared, state.clock.now_ms()).await?;
+            let blob = crate::attachments::save(&state.db, bytes, &prepared, state.clock.now_ms()).await?;
             form.photos.push(blob.sha256);
         } else {
             let text = field.text().await.map_err(|e| Error::invalid(name.clone(), format!("读不出内容：{e}")))?;
@@ -124,15 +124,13 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<WebUs
     crate::auth::session::web_user_from(headers, state).await
 }
 
-async fn report_page(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> Response {
-    let page = async {
-        let user = signed_in(&state, &headers).await?;
-        report_form(&state, &headers, user.as_ref(), &code, None).await
-    };
-    match page.await {
-        Ok(p) => render(p),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
-    }
+async fn report_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers).await?;
+    Ok(render(report_form(&state, &headers, user.as_ref(), &code, None).await?))
 }
 
 /// Who files a report from a public page: a signed-in person (their name
@@ -145,83 +143,83 @@ pub fn filer(user: Option<&WebUser>, csrf: Option<&str>) -> Result<(Actor, Sourc
     Ok((Actor::Person(user.person.clone()), if staff { Source::Staff } else { Source::Web }))
 }
 
+/// A report from the building's form. A field it cannot take shows the
+/// form again with the reason, at 400.
 async fn report(
     State(state): State<AppState>,
     ip: crate::web::limits::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     multipart: Multipart,
-) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(u) => u,
-        Err(e) => return crate::ui::PageError::from(e).into_response(),
-    };
-    let result = async {
-        if user.is_none() {
-            state.limit_anonymous(ip, Some(&code))?;
-        }
-        let form = read_form(&state, multipart).await?;
-        let (actor, source) = filer(user.as_ref(), form.get("_csrf"))?;
-        let description = form.get("description").unwrap_or("").to_string();
-        if description.is_empty() {
-            return Err(Error::invalid("description", "请描述要反映的问题"));
-        }
-        let building = crate::org::store::building_by_code(&state.db, &code).await?;
-        let triage = crate::triage::Engine::builtin()
-            .triage(&description, &crate::triage::Context { building: Some(building.number.clone()) });
-        let category = match form.get("category") {
-            Some(c) => c.to_string(),
-            None => {
-                triage.category.clone().ok_or_else(|| Error::invalid("category", "看不出是什么问题，请选择问题类别"))?
-            }
-        };
-        let unit = match form.get("unit") {
-            Some(u) => Some(u.parse::<i64>().map_err(|_| Error::invalid("unit", "单元号不对"))?),
-            None => triage.unit.map(i64::from),
-        };
-        let draft = Draft {
-            category: Some(category),
-            description,
-            building: Some(code.clone()),
-            unit,
-            room: form.get("room").map(str::to_string).or(triage.room.clone()),
-            floor: triage.floor.map(i64::from),
-            urgent: triage.urgent,
-            name: form.get("name").map(str::to_string).or_else(|| actor.person().map(|p| p.name.clone())),
-            phone: form.get("phone").map(str::to_string),
-            attachments: form.photos.clone(),
-            source: Some(source),
-            ..Default::default()
-        };
-        let case = service::report(&state, &actor, draft.parse(&actor)?).await?;
-        Ok::<_, Error>(case)
-    };
-    match result.await {
+) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers).await?;
+    match file_report(&state, ip, user.as_ref(), &code, multipart).await {
         Ok(case) => {
             let cookie = remember(&state, &headers, case.id, &case.token);
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/follow/{}?token={}", case.id, case.token)))
-                .into_response()
+            let follow = Redirect::to(&format!("/follow/{}?token={}", case.id, case.token));
+            Ok(([(header::SET_COOKIE, cookie)], follow).into_response())
         }
-        Err(e @ Error::Invalid { .. }) => {
-            let message = match &e {
-                Error::Invalid { field, reason } => {
-                    let t = crate::ui::i18n::Lang::from_headers(&headers).texts();
-                    let field = if t.is_en() { field.as_str() } else { crate::error::field_zh(field) };
-                    format!("{field}{}{reason}", t.tr("：", ": "))
-                }
-                _ => String::new(),
-            };
-            match report_form(&state, &headers, user.as_ref(), &code, Some(message)).await {
-                Ok(p) => {
-                    let mut r = render(p);
-                    *r.status_mut() = StatusCode::BAD_REQUEST;
-                    r
-                }
-                Err(e) => crate::ui::PageError::from(e).into_response(),
-            }
+        Err(Error::Invalid { field, reason }) => {
+            let message = field_message(&headers, &field, &reason);
+            let page = report_form(&state, &headers, user.as_ref(), &code, Some(message)).await?;
+            Ok(render_with_status(page, StatusCode::BAD_REQUEST))
         }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+        Err(e) => Err(e.into()),
     }
+}
+
+/// Reads the report form, triages what it leaves out and files the case.
+async fn file_report(
+    state: &AppState,
+    ip: crate::web::limits::ClientIp,
+    user: Option<&WebUser>,
+    code: &str,
+    multipart: Multipart,
+) -> Result<Case> {
+    if user.is_none() {
+        state.limit_anonymous(ip, Some(code))?;
+    }
+    let form = read_form(state, multipart).await?;
+    let (actor, source) = filer(user, form.get("_csrf"))?;
+    let description = form.get("description").unwrap_or("").to_string();
+    if description.is_empty() {
+        return Err(Error::invalid("description", "请描述要反映的问题"));
+    }
+    let building = crate::org::store::building_by_code(&state.db, code).await?;
+    let triage = crate::triage::Engine::builtin()
+        .triage(&description, &crate::triage::Context { building: Some(building.number.clone()) });
+    let category = match form.get("category") {
+        Some(c) => c.to_string(),
+        None => {
+            triage.category.clone().ok_or_else(|| Error::invalid("category", "看不出是什么问题，请选择问题类别"))?
+        }
+    };
+    let unit = match form.get("unit") {
+        Some(u) => Some(u.parse::<i64>().map_err(|_| Error::invalid("unit", "单元号不对"))?),
+        None => triage.unit.map(i64::from),
+    };
+    let draft = Draft {
+        category: Some(category),
+        description,
+        building: Some(code.to_string()),
+        unit,
+        room: form.get("room").map(str::to_string).or(triage.room.clone()),
+        floor: triage.floor.map(i64::from),
+        urgent: triage.urgent,
+        name: form.get("name").map(str::to_string).or_else(|| actor.person().map(|p| p.name.clone())),
+        phone: form.get("phone").map(str::to_string),
+        attachments: form.photos.clone(),
+        source: Some(source),
+        ..Default::default()
+    };
+    service::report(state, &actor, draft.parse(&actor)?).await
+}
+
+/// What is wrong with a field, in the page's language: `单元：单元号不对`.
+fn field_message(headers: &HeaderMap, field: &str, reason: &str) -> String {
+    let t = crate::ui::i18n::Lang::from_headers(headers).texts();
+    let field = if t.is_en() { field } else { crate::error::field_zh(field) };
+    format!("{field}{}{reason}", t.tr("：", ": "))
 }
 
 /// The reports this phone filed: `(case id, follow token)`.
@@ -261,57 +259,50 @@ fn follow_link(id: i64, token: Option<&str>) -> String {
     }
 }
 
-async fn follow_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let page = async {
-        let user = signed_in(&state, &headers).await?;
-        let mut cases = Vec::new();
-        for (id, token) in followed(&headers) {
-            if let Ok(case) = crate::cases::store::case_by_id(&state.db, id).await
-                && crate::auth::session::constant_eq(&case.token, &token)
-            {
-                let view = view_for(&state, &Actor::CaseReporter { case_id: id }, &case).await?;
-                cases.push((view, follow_link(id, Some(&token))));
-            }
+async fn follow_list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers).await?;
+    let mut cases = Vec::new();
+    for (id, token) in followed(&headers) {
+        if let Ok(case) = crate::cases::store::case_by_id(&state.db, id).await
+            && crate::auth::session::constant_eq(&case.token, &token)
+        {
+            let view = view_for(&state, &Actor::CaseReporter { case_id: id }, &case).await?;
+            cases.push((view, follow_link(id, Some(&token))));
         }
-        if let Some(user) = &user {
-            for case in crate::cases::store::reported_by(&state.db, user.person.person_id, 50).await? {
-                if !cases.iter().any(|(v, _)| v.id == case.id) {
-                    let view = view_for(&state, &Actor::CaseReporter { case_id: case.id }, &case).await?;
-                    cases.push((view, follow_link(case.id, None)));
-                }
-            }
-        }
-        cases.sort_by_key(|(v, _)| std::cmp::Reverse(v.id));
-        Ok::<_, Error>(FollowList { chrome: Chrome::new(&headers, user.as_ref(), "/follow"), cases })
-    };
-    match page.await {
-        Ok(p) => render(p),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
     }
+    if let Some(user) = &user {
+        for case in crate::cases::store::reported_by(&state.db, user.person.person_id, 50).await? {
+            if !cases.iter().any(|(v, _)| v.id == case.id) {
+                let view = view_for(&state, &Actor::CaseReporter { case_id: case.id }, &case).await?;
+                cases.push((view, follow_link(case.id, None)));
+            }
+        }
+    }
+    cases.sort_by_key(|(v, _)| std::cmp::Reverse(v.id));
+    Ok(render(FollowList { chrome: Chrome::new(&headers, user.as_ref(), "/follow"), cases }))
 }
 
 /// `/cases/{id}`: the one link a chat line carries, for everyone who reads
 /// it. Staff who may see the case land on its work page, its reporter on
 /// the follow page (by the phone's follow token or their session), anyone
 /// else on the public progress view.
-async fn open_case(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let target = async {
-        let case = crate::cases::store::case_by_id(&state.db, id).await?;
-        if let Some(user) = signed_in(&state, &headers).await? {
-            let actor = Actor::Person(user.person.clone());
-            let staff = user.person.grants.iter().any(|g| g.role != crate::auth::Role::Resident);
-            let facts = service::facts(&state.db, &case).await?;
-            if staff && crate::cases::policy::can_view(&actor, &facts) {
-                return Ok::<_, Error>(format!("/app/cases/{id}"));
-            }
+async fn open_case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    let case = crate::cases::store::case_by_id(&state.db, id).await?;
+    if let Some(user) = signed_in(&state, &headers).await? {
+        let actor = Actor::Person(user.person.clone());
+        let staff = user.person.grants.iter().any(|g| g.role != crate::auth::Role::Resident);
+        let facts = service::facts(&state.db, &case).await?;
+        if staff && crate::cases::policy::can_view(&actor, &facts) {
+            return Ok(Redirect::to(&format!("/app/cases/{id}")));
         }
-        let token = followed(&headers).into_iter().find(|(other, _)| *other == id).map(|(_, t)| t);
-        Ok(follow_link(id, token.filter(|t| crate::auth::session::constant_eq(&case.token, t)).as_deref()))
-    };
-    match target.await {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
     }
+    let token = followed(&headers).into_iter().find(|(other, _)| *other == id).map(|(_, t)| t);
+    let token = token.filter(|t| crate::auth::session::constant_eq(&case.token, t));
+    Ok(Redirect::to(&follow_link(id, token.as_deref())))
 }
 
 #[derive(Template)]
@@ -412,74 +403,75 @@ async fn follow_page(
     headers: HeaderMap,
     Path(id): Path<i64>,
     params: Params,
-) -> Response {
+) -> Result<Response, PageError> {
     let token = params.optional("token").ok().flatten().unwrap_or("").to_string();
     let t = crate::ui::i18n::Lang::from_headers(&headers).texts();
     let message =
         params.optional("done").ok().flatten().map(|_| t.tr("已提交，谢谢！", "Submitted. Thank you!").to_string());
-    match follow_case(&state, &headers, id, &token, message).await {
-        Ok(p) => render(p),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
-    }
+    Ok(render(follow_case(&state, &headers, id, &token, message).await?))
 }
 
-/// The reporter confirms the fix, sends it back, or rates it.
+/// The reporter confirms the fix, sends it back, or rates it. An action
+/// that cannot be taken shows the page again with the reason.
 async fn follow_act(
     State(state): State<AppState>,
     ip: crate::web::limits::ClientIp,
     headers: HeaderMap,
     Path(id): Path<i64>,
     body: Bytes,
-) -> Response {
+) -> Result<Response, PageError> {
     let form = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     let token = form.optional("token").ok().flatten().unwrap_or("").to_string();
-    let result = async {
-        state.limit_anonymous(ip, None)?;
-        let case = crate::cases::store::case_by_id(&state.db, id).await?;
-        let (reporter, user) = reporter_access(&state, &headers, &case, &token).await?;
-        if !reporter {
-            return Err(Error::not_found("case", id.to_string()));
-        }
-        // Without the token, the session speaks: its form must carry the CSRF token.
-        if !crate::auth::session::constant_eq(&case.token, &token)
-            && let Some(user) = &user
-        {
-            user.check_csrf(form.optional("_csrf")?)?;
-        }
-        let action = match form.optional("action")? {
-            Some(a @ ("close" | "rework" | "evaluate")) => {
-                Action::from_code(a).ok_or_else(|| Error::invalid("action", "未知的操作"))?
-            }
-            _ => return Err(Error::invalid("action", "只能确认办结、要求返工或评价")),
-        };
-        let input = ActionInput {
-            note: form.optional("note")?.map(str::to_string),
-            rating: form.integer("rating", 1, 5)?,
-            ..Default::default()
-        };
-        service::act(&state, &Actor::CaseReporter { case_id: id }, id, action, input).await?;
-        Ok::<_, Error>(())
-    };
-    match result.await {
+    match reporter_acts(&state, ip, &headers, id, &form, &token).await {
         Ok(()) => {
             let back = if token.is_empty() {
                 format!("/follow/{id}?done=1")
             } else {
                 format!("/follow/{id}?token={token}&done=1")
             };
-            Redirect::to(&back).into_response()
+            Ok(Redirect::to(&back).into_response())
         }
         Err(e @ (Error::Invalid { .. } | Error::IllegalTransition(_))) => {
-            let message = Some(e.page_message());
-            match follow_case(&state, &headers, id, &token, message).await {
-                Ok(p) => {
-                    let mut r = render(p);
-                    *r.status_mut() = e.status();
-                    r
-                }
-                Err(e) => crate::ui::PageError::from(e).into_response(),
-            }
+            let page = follow_case(&state, &headers, id, &token, Some(e.page_message())).await?;
+            Ok(render_with_status(page, e.status()))
         }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+        Err(e) => Err(e.into()),
     }
+}
+
+/// Takes the action the follow page's form asks for, if the request comes
+/// from the case's reporter.
+async fn reporter_acts(
+    state: &AppState,
+    ip: crate::web::limits::ClientIp,
+    headers: &HeaderMap,
+    id: i64,
+    form: &Params,
+    token: &str,
+) -> Result<()> {
+    state.limit_anonymous(ip, None)?;
+    let case = crate::cases::store::case_by_id(&state.db, id).await?;
+    let (reporter, user) = reporter_access(state, headers, &case, token).await?;
+    if !reporter {
+        return Err(Error::not_found("case", id.to_string()));
+    }
+    // Without the token, the session speaks: its form must carry the CSRF token.
+    if !crate::auth::session::constant_eq(&case.token, token)
+        && let Some(user) = &user
+    {
+        user.check_csrf(form.optional("_csrf")?)?;
+    }
+    let action = match form.optional("action")? {
+        Some(a @ ("close" | "rework" | "evaluate")) => {
+            Action::from_code(a).ok_or_else(|| Error::invalid("action", "未知的操作"))?
+        }
+        _ => return Err(Error::invalid("action", "只能确认办结、要求返工或评价")),
+    };
+    let input = ActionInput {
+        note: form.optional("note")?.map(str::to_string),
+        rating: form.integer("rating", 1, 5)?,
+        ..Default::default()
+    };
+    service::act(state, &Actor::CaseReporter { case_id: id }, id, action, input).await?;
+    Ok(())
 }

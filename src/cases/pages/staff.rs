@@ -7,13 +7,16 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::Actor;
-use crate::auth::frame::{Chrome, require_user};
-use crate::cases::api::{CaseFilter, view_for, views_for, visible_cases};
+use crate::auth::frame::{Chrome, signed_in};
+use crate::auth::session::WebUser;
+use crate::cases::api::{view_for, views_for};
 use crate::cases::service::{self, ActionInput};
+use crate::cases::store::{self, CaseFilter, Notice};
 use crate::cases::view::{CaseView, EventView};
 use crate::cases::workflow::{Action, Status};
 use crate::error::{Error, Result};
-use crate::ui::render;
+use crate::ui::i18n::Texts;
+use crate::ui::{PageError, render, render_with_status};
 use crate::web::AppState;
 use crate::web::endpoint::Endpoint;
 use crate::web::params::Params;
@@ -27,11 +30,9 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match require_user(&state, &headers, "/app/cases").await {
-        Ok(_) => Redirect::to("/app/cases").into_response(),
-        Err(r) => r,
-    }
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Redirect, PageError> {
+    signed_in(&state, &headers, "/app/cases").await?;
+    Ok(Redirect::to("/app/cases"))
 }
 
 pub struct Tab {
@@ -70,97 +71,64 @@ fn when(rfc3339: &str, now: i64, lang: &str) -> String {
     }
 }
 
-crate::db_row! {
-    /// One of the person's notifications, as the inbox lists it.
-    pub struct Notice {
-        pub id: i64,
-        /// The page it opens.
-        pub link: Option<String>,
-        pub title: String,
-        pub created_at: i64,
-        pub read_at: Option<i64>,
-    }
-}
-
 /// The person's latest notifications, unread first.
 async fn notices_of(state: &AppState, person_id: i64) -> Result<Vec<Notice>> {
-    let mut notices: Vec<Notice> = crate::db::query(
-        "SELECT id, link, title, created_at, read_at FROM notifications WHERE person_id = $1
-         ORDER BY id DESC LIMIT 8",
-    )
-    .bind(person_id)
-    .fetch_all(&state.db)
-    .await?;
+    let mut notices = store::latest_notices(&state.db, person_id).await?;
     notices.sort_by_key(|n| (n.read_at.is_some(), std::cmp::Reverse(n.id)));
     Ok(notices)
-}
-
-/// Opening a notice's case marks the notice read.
-async fn mark_read(state: &AppState, person_id: i64, notice: Option<i64>) -> Result<()> {
-    if let Some(id) = notice {
-        crate::db::query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND person_id = $3 AND read_at IS NULL")
-            .bind(state.clock.now_ms())
-            .bind(id)
-            .bind(person_id)
-            .execute(&state.db)
-            .await?;
-    }
-    Ok(())
 }
 
 fn needs_me(v: &CaseView) -> bool {
     v.allowed_actions.iter().any(|a| !matches!(a, Action::Comment | Action::Escalate | Action::Reopen))
 }
 
-async fn inbox(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Response {
-    let user = match require_user(&state, &headers, "/app/cases").await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let page = async {
-        let actor = Actor::Person(user.person.clone());
-        let filter = CaseFilter { limit: 200, ..Default::default() };
-        let cases = visible_cases(&state, &user.person, &filter).await?;
-        let all = views_for(&state, &actor, &cases).await?;
-        let chrome = Chrome::new(&headers, Some(&user), "/app/cases");
-        let t = chrome.t;
-        let todo_label = if t.lang == "en" { "Needs me" } else { "待我处理" };
-        let current = params.optional("tab")?.unwrap_or("todo").to_string();
-        let statuses = [
-            Status::Reported,
-            Status::Registered,
-            Status::Dispatched,
-            Status::InProgress,
-            Status::Resolved,
-            Status::Closed,
-        ];
-        let mut tabs =
-            vec![Tab { key: "todo", label: todo_label.into(), count: all.iter().filter(|v| needs_me(v)).count() }];
-        for s in statuses {
-            tabs.push(Tab {
-                key: s.code(),
-                label: t.status(&s).into(),
-                count: all.iter().filter(|v| v.status == s).count(),
-            });
-        }
-        tabs.push(Tab { key: "overdue", label: t.overdue.into(), count: all.iter().filter(|v| v.overdue).count() });
-        tabs.push(Tab { key: "all", label: t.all.into(), count: all.len() });
-        let cases: Vec<CaseView> = all
-            .into_iter()
-            .filter(|v| match current.as_str() {
-                "todo" => needs_me(v),
-                "overdue" => v.overdue,
-                "all" => true,
-                code => v.status.code() == code,
-            })
-            .collect();
-        let notices = notices_of(&state, user.person.person_id).await?;
-        Ok::<_, Error>(InboxPage { chrome, notices, tabs, current, cases, now: state.clock.now_ms() })
-    };
-    match page.await {
-        Ok(p) => render(p),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+/// The inbox's tabs: what needs me, each status, overdue, all.
+fn tabs_of(all: &[CaseView], t: &Texts) -> Vec<Tab> {
+    let todo_label = if t.lang == "en" { "Needs me" } else { "待我处理" };
+    let statuses = [
+        Status::Reported,
+        Status::Registered,
+        Status::Dispatched,
+        Status::InProgress,
+        Status::Resolved,
+        Status::Closed,
+    ];
+    let mut tabs =
+        vec![Tab { key: "todo", label: todo_label.into(), count: all.iter().filter(|v| needs_me(v)).count() }];
+    for s in statuses {
+        tabs.push(Tab {
+            key: s.code(),
+            label: t.status(&s).into(),
+            count: all.iter().filter(|v| v.status == s).count(),
+        });
     }
+    tabs.push(Tab { key: "overdue", label: t.overdue.into(), count: all.iter().filter(|v| v.overdue).count() });
+    tabs.push(Tab { key: "all", label: t.all.into(), count: all.len() });
+    tabs
+}
+
+/// Whether a case is listed under the tab `key`.
+fn in_tab(v: &CaseView, key: &str) -> bool {
+    match key {
+        "todo" => needs_me(v),
+        "overdue" => v.overdue,
+        "all" => true,
+        code => v.status.code() == code,
+    }
+}
+
+async fn inbox(State(state): State<AppState>, headers: HeaderMap, params: Params) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, "/app/cases").await?;
+    let actor = Actor::Person(user.person.clone());
+    let filter = CaseFilter { limit: 200, ..Default::default() };
+    let cases = store::visible_cases(&state.db, &user.person, &filter, state.clock.now_ms()).await?;
+    let all = views_for(&state, &actor, &cases).await?;
+    let chrome = Chrome::new(&headers, Some(&user), "/app/cases");
+    let current = params.optional("tab")?.unwrap_or("todo").to_string();
+    let tabs = tabs_of(&all, chrome.t);
+    let cases: Vec<CaseView> = all.into_iter().filter(|v| in_tab(v, &current)).collect();
+    let notices = notices_of(&state, user.person.person_id).await?;
+    Ok(render(InboxPage { chrome, notices, tabs, current, cases, now: state.clock.now_ms() }))
 }
 
 #[derive(Template)]
@@ -207,33 +175,30 @@ pub fn primary_action(status: Status, allowed: &[Action], likely_duplicate: bool
     preferred.iter().copied().find(|a| allowed.contains(a))
 }
 
-async fn detail(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, params: Params) -> Response {
-    let path = format!("/app/cases/{id}");
-    let user = match require_user(&state, &headers, &path).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let page = async {
-        let notice = params.integer("notice", 1, i64::MAX)?;
-        mark_read(&state, user.person.person_id, notice).await?;
-        let message = params.optional("done")?.map(|_| "已提交".to_string());
-        case_page(&state, &headers, &user, id, message).await
-    };
-    match page.await {
-        Ok(p) => render(p),
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+async fn detail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    params: Params,
+) -> Result<Response, PageError> {
+    let user = signed_in(&state, &headers, &format!("/app/cases/{id}")).await?;
+    // Opening a notice's case marks the notice read.
+    if let Some(notice) = params.integer("notice", 1, i64::MAX)? {
+        store::mark_notice_read(&state.db, user.person.person_id, notice, state.clock.now_ms()).await?;
     }
+    let message = params.optional("done")?.map(|_| "已提交".to_string());
+    Ok(render(case_page(&state, &headers, &user, id, message).await?))
 }
 
 async fn case_page(
     state: &AppState,
     headers: &HeaderMap,
-    user: &crate::auth::session::WebUser,
+    user: &WebUser,
     id: i64,
     message: Option<String>,
 ) -> Result<CasePage> {
     let actor = Actor::Person(user.person.clone());
-    let case = crate::cases::store::case_by_id(&state.db, id).await?;
+    let case = store::case_by_id(&state.db, id).await?;
     let facts = service::facts(&state.db, &case).await?;
     if !crate::cases::policy::can_view(&actor, &facts) {
         return Err(Error::not_found("case", id.to_string()));
@@ -243,7 +208,7 @@ async fn case_page(
     let mut more: Vec<Action> = view.allowed_actions.iter().copied().filter(|a| Some(*a) != primary).collect();
     // A note is the least of the actions: last.
     more.sort_by_key(|a| *a == Action::Comment);
-    let events = crate::cases::store::events_of(&state.db, id).await?.iter().map(EventView::from).collect();
+    let events = store::events_of(&state.db, id).await?.iter().map(EventView::from).collect();
     let photos = crate::attachments::of_case(&state.db, id).await?;
     let chrome = Chrome::new(headers, Some(user), &format!("/app/cases/{id}"));
     let categories = crate::taxonomy::CATEGORIES
@@ -254,54 +219,52 @@ async fn case_page(
 }
 
 /// One action from the case page (multipart: a photo may come with it).
-async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>, multipart: Multipart) -> Response {
+/// An action that cannot be taken shows the page again with the reason.
+async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
     let path = format!("/app/cases/{id}");
-    let user = match require_user(&state, &headers, &path).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let result = async {
-        let form = super::resident::read_form(&state, multipart).await?;
-        user.check_csrf(form.get("_csrf"))?;
-        let action =
-            form.get("action").and_then(Action::from_code).ok_or_else(|| Error::invalid("action", "未知的操作"))?;
-        let input = ActionInput {
-            note: form.get("note").map(str::to_string),
-            rating: form
-                .get("rating")
-                .map(|r| r.parse().map_err(|_| Error::invalid("rating", "请评 1 到 5 分")))
-                .transpose()?,
-            merge_into: form
-                .get("merge_into")
-                .map(|r| r.parse().map_err(|_| Error::invalid("merge_into", "应为工单号")))
-                .transpose()?,
-            category: form.get("category").map(str::to_string),
-            attachments: form.photos.clone(),
-            ..Default::default()
-        };
-        let actor = Actor::Person(user.person.clone());
-        service::act(&state, &actor, id, action, input).await?;
-        // Confirming a report is one tap: register, then linli dispatches.
-        if action == Action::Register && state.config.cases.auto_dispatch {
-            service::act(&state, &Actor::System, id, Action::Dispatch, ActionInput::default()).await?;
-        }
-        Ok::<_, Error>(())
-    };
-    match result.await {
-        Ok(()) => Redirect::to(&format!("{path}?done=1")).into_response(),
+    let user = signed_in(&state, &headers, &path).await?;
+    match take_action(&state, &user, id, multipart).await {
+        Ok(()) => Ok(Redirect::to(&format!("{path}?done=1")).into_response()),
         Err(e @ (Error::Invalid { .. } | Error::IllegalTransition(_) | Error::Conflict(_))) => {
-            let message = Some(e.page_message());
-            match case_page(&state, &headers, &user, id, message).await {
-                Ok(p) => {
-                    let mut r = render(p);
-                    *r.status_mut() = e.status();
-                    r
-                }
-                Err(e) => crate::ui::PageError::from(e).into_response(),
-            }
+            let page = case_page(&state, &headers, &user, id, Some(e.page_message())).await?;
+            Ok(render_with_status(page, e.status()))
         }
-        Err(e) => crate::ui::PageError::from(e).into_response(),
+        Err(e) => Err(e.into()),
     }
+}
+
+/// Takes the action the case page's form asks for.
+async fn take_action(state: &AppState, user: &WebUser, id: i64, multipart: Multipart) -> Result<()> {
+    let form = super::resident::read_form(state, multipart).await?;
+    user.check_csrf(form.get("_csrf"))?;
+    let action =
+        form.get("action").and_then(Action::from_code).ok_or_else(|| Error::invalid("action", "未知的操作"))?;
+    let input = ActionInput {
+        note: form.get("note").map(str::to_string),
+        rating: form
+            .get("rating")
+            .map(|r| r.parse().map_err(|_| Error::invalid("rating", "请评 1 到 5 分")))
+            .transpose()?,
+        merge_into: form
+            .get("merge_into")
+            .map(|r| r.parse().map_err(|_| Error::invalid("merge_into", "应为工单号")))
+            .transpose()?,
+        category: form.get("category").map(str::to_string),
+        attachments: form.photos.clone(),
+        ..Default::default()
+    };
+    let actor = Actor::Person(user.person.clone());
+    service::act(state, &actor, id, action, input).await?;
+    // Confirming a report is one tap: register, then linli dispatches.
+    if action == Action::Register && state.config.cases.auto_dispatch {
+        service::act(state, &Actor::System, id, Action::Dispatch, ActionInput::default()).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
