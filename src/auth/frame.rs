@@ -2,7 +2,6 @@
 //! with their roles and CSRF token, and the guards pages start with.
 
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
 
 use super::Role;
 use super::session::WebUser;
@@ -66,11 +65,6 @@ pub fn checked_form(user: &WebUser, body: &[u8]) -> Result<crate::web::params::P
     let form = crate::web::params::Params::parse(std::str::from_utf8(body).unwrap_or(""));
     user.check_csrf(form.optional("_csrf")?)?;
     Ok(form)
-}
-
-/// Staff pages: the signed-in person, or a redirect to the sign-in page.
-pub async fn require_user(state: &AppState, headers: &HeaderMap, path: &str) -> Result<WebUser, Response> {
-    signed_in(state, headers, path).await.map_err(IntoResponse::into_response)
 }
 
 /// The signed-in person, or the page error that sends them to sign in.

@@ -99,14 +99,6 @@ pub fn render(page: impl Template) -> Response {
     }
 }
 
-/// A page that may have failed to come together.
-pub fn render_result<T: Template>(page: crate::error::Result<T>) -> Response {
-    match page {
-        Ok(p) => render(p),
-        Err(e) => PageError::Failed(e).into_response(),
-    }
-}
-
 /// A page rendered again with what went wrong, at the error's status (a
 /// form that could not be taken shows itself with the reason).
 pub fn render_with_status(page: impl Template, status: StatusCode) -> Response {

@@ -131,6 +131,33 @@ fn no_module_names_one_above_it() {
     assert!(upward.is_empty(), "{} references go up (or sideways):\n{}", upward.len(), upward.join("\n"));
 }
 
+/// A feature's SQL lives in its `store.rs` (or the modules its rules need),
+/// never in the files that speak HTTP.
+#[test]
+fn no_sql_where_http_is_spoken() {
+    let src = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+    let mut found = Vec::new();
+    let mut dirs = vec![src.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let http = name == "api.rs" || name == "pages.rs" || path.parent().is_some_and(|p| p.ends_with("pages"));
+            if path.is_dir() {
+                dirs.push(path);
+            } else if http && path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("read");
+                for (n, line) in text.lines().enumerate() {
+                    if line.contains("query(") || line.contains("query_dyn(") {
+                        found.push(format!("{}:{}", path.strip_prefix(src).expect("under src").display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "SQL outside store.rs, in files that speak HTTP:\n{}", found.join("\n"));
+}
+
 #[test]
 fn the_check_sees_an_upward_reference() {
     let dir = tempfile::tempdir().expect("tempdir");
