@@ -2,7 +2,7 @@
 
 use crate::db::{Db, query};
 use crate::error::Result;
-use crate::platform::robots::{Robot, RobotAt, RobotKind};
+use crate::platform::robots::{RobotAt, RobotKind};
 
 crate::db_row! {
     pub struct NotificationRow {
@@ -41,42 +41,9 @@ pub async fn mark_read(db: &Db, id: i64, person_id: i64, now: i64) -> Result<boo
     Ok(changed > 0)
 }
 
-crate::db_row! {
-    struct RobotWithPath {
-        id: i64,
-        kind: RobotKind,
-        name: String,
-        url: String,
-        secret: Option<String>,
-        node_id: i64,
-        active: bool,
-        path: String,
-    }
-}
-
 /// Every robot, removed ones too, with the path of its node; oldest first.
 pub async fn robots(db: &Db) -> Result<Vec<RobotAt>> {
-    let rows: Vec<RobotWithPath> = query(
-        "SELECT r.id, r.kind, r.name, r.url, r.secret, r.node_id, r.active, n.path
-         FROM robots r JOIN org_nodes n ON n.id = r.node_id ORDER BY r.id",
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| RobotAt {
-            robot: Robot {
-                id: r.id,
-                kind: r.kind,
-                name: r.name,
-                url: r.url,
-                secret: r.secret,
-                node_id: r.node_id,
-                active: r.active,
-            },
-            node_path: r.path,
-        })
-        .collect())
+    crate::platform::robots::with_paths(db, false).await
 }
 
 /// A new robot's settings: what it is, where it posts, whose cases it hears of.

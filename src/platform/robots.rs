@@ -68,10 +68,17 @@ crate::db_row! {
 /// Every active robot (a deployment has a handful), for matching many
 /// cases' paths at once.
 pub async fn active<'a>(on: impl Into<crate::db::On<'a>>) -> Result<Vec<RobotAt>> {
+    with_paths(on, true).await
+}
+
+/// Every robot with the path of its node, oldest first; removed ones too
+/// unless `active_only`.
+pub async fn with_paths<'a>(on: impl Into<crate::db::On<'a>>, active_only: bool) -> Result<Vec<RobotAt>> {
     let rows: Vec<RobotRow> = query(
         "SELECT r.id, r.kind, r.name, r.url, r.secret, r.node_id, r.active, n.path AS node_path
-         FROM robots r JOIN org_nodes n ON n.id = r.node_id WHERE r.active ORDER BY r.id",
+         FROM robots r JOIN org_nodes n ON n.id = r.node_id WHERE r.active OR NOT $1 ORDER BY r.id",
     )
+    .bind(active_only)
     .fetch_all(on)
     .await?;
     Ok(rows
