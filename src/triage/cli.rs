@@ -50,6 +50,9 @@ pub struct DataArgs {
     /// Column holding the label (a taxonomy code or `not_report`).
     #[arg(long = "label-col")]
     pub label_col: String,
+    /// Column saying whether the message reports danger now (1/0).
+    #[arg(long = "urgent-col")]
+    pub urgent_col: Option<String>,
 }
 
 /// Learning settings; the defaults are what the built-in model uses.
@@ -166,7 +169,7 @@ fn stream(engine: &Engine, context: &Context) -> anyhow::Result<()> {
 
 fn read_rows(data: &DataArgs) -> anyhow::Result<Vec<Row>> {
     let file = std::fs::File::open(&data.csv).with_context(|| format!("opening {}", data.csv.display()))?;
-    dataset::read_csv(file, &data.text_cols, &data.label_col).with_context(|| format!("reading {}", data.csv.display()))
+    dataset::read_csv(file, &data.text_cols, &data.label_col, data.urgent_col.as_deref()).with_context(|| format!("reading {}", data.csv.display()))
 }
 
 fn train_command(args: TrainArgs) -> anyhow::Result<()> {

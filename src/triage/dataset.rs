@@ -5,15 +5,28 @@ use std::io::Read;
 /// One labelled message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
+    /// Every text field, joined by a space.
     pub text: String,
+    /// The text fields one by one (a message's subject and body, say),
+    /// empty ones included, in the order the columns were named.
+    pub fields: Vec<String>,
     pub label: String,
+    /// Whether the message reports danger to people now, where the data says.
+    pub urgent: Option<bool>,
+}
+
+impl Row {
+    /// A message with one text field.
+    pub fn new(text: &str, label: &str) -> Row {
+        Row { text: text.to_string(), fields: vec![text.to_string()], label: label.to_string(), urgent: None }
+    }
 }
 
 const BUILTIN_CSV: &str = include_str!("../../data/triage/messages.csv");
 
 /// linli's own labelled set (`data/triage/messages.csv`).
 pub fn builtin() -> Vec<Row> {
-    read_csv(BUILTIN_CSV.as_bytes(), &["text".to_string()], "label").expect("the built-in labelled set is valid")
+    read_csv(BUILTIN_CSV.as_bytes(), &["text".to_string()], "label", None).expect("the built-in labelled set is valid")
 }
 
 /// Why a CSV could not be used.
@@ -28,8 +41,14 @@ pub enum CsvError {
 }
 
 /// Reads a UTF-8 CSV with a header; several text columns are joined by a
-/// space. Rows with an empty text or label are skipped.
-pub fn read_csv(input: impl Read, text_cols: &[String], label_col: &str) -> Result<Vec<Row>, CsvError> {
+/// space (and kept one by one in `fields`). Rows with an empty text or
+/// label are skipped. `urgent_col`, when given, holds 1/0 (or true/false).
+pub fn read_csv(
+    input: impl Read,
+    text_cols: &[String],
+    label_col: &str,
+    urgent_col: Option<&str>,
+) -> Result<Vec<Row>, CsvError> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers = reader.headers().map_err(|e| CsvError::Bad { line: 1, message: e.to_string() })?.clone();
     let index = |name: &str| {
@@ -40,20 +59,25 @@ pub fn read_csv(input: impl Read, text_cols: &[String], label_col: &str) -> Resu
     };
     let text_idx: Vec<usize> = text_cols.iter().map(|c| index(c)).collect::<Result<_, _>>()?;
     let label_idx = index(label_col)?;
+    let urgent_idx = urgent_col.map(index).transpose()?;
     let mut rows = Vec::new();
     for record in reader.records() {
         let record =
             record.map_err(|e| CsvError::Bad { line: e.position().map_or(0, |p| p.line()), message: e.to_string() })?;
-        let text = text_idx
-            .iter()
-            .filter_map(|i| record.get(*i))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let line = record.position().map_or(0, |p| p.line());
+        let fields: Vec<String> = text_idx.iter().map(|i| record.get(*i).unwrap_or("").trim().to_string()).collect();
+        let text = fields.iter().filter(|t| !t.is_empty()).cloned().collect::<Vec<_>>().join(" ");
         let label = record.get(label_idx).unwrap_or("").trim().to_string();
+        let urgent = match urgent_idx.map(|i| record.get(i).unwrap_or("").trim()) {
+            None | Some("") => None,
+            Some("1" | "true" | "yes") => Some(true),
+            Some("0" | "false" | "no") => Some(false),
+            Some(other) => {
+                return Err(CsvError::Bad { line, message: format!("urgency `{other}` is not 1/0 or true/false") });
+            }
+        };
         if !text.is_empty() && !label.is_empty() {
-            rows.push(Row { text, label });
+            rows.push(Row { text, fields, label, urgent });
         }
     }
     if rows.is_empty() {
@@ -81,10 +105,11 @@ mod tests {
     #[test]
     fn joins_text_columns_and_names_missing_ones() {
         let csv = "title,body,cat\n灯,不亮,lighting\n,漏水,water_drainage\n";
-        let rows = read_csv(csv.as_bytes(), &["title".into(), "body".into()], "cat").expect("csv");
+        let rows = read_csv(csv.as_bytes(), &["title".into(), "body".into()], "cat", None).expect("csv");
         assert_eq!(rows[0].text, "灯 不亮");
         assert_eq!(rows[1].text, "漏水");
-        let err = read_csv(csv.as_bytes(), &["text".into()], "cat").expect_err("missing column");
+        assert_eq!(rows[1].fields, ["", "漏水"]);
+        let err = read_csv(csv.as_bytes(), &["text".into()], "cat", None).expect_err("missing column");
         assert!(err.to_string().contains("no column `text`"), "{err}");
     }
 }
