@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 
 use super::dataset::{self, Row};
+use super::features::Shape;
 use super::model::{Model, TrainOptions};
 use super::{Context, Engine, eval, train};
 
@@ -60,25 +61,32 @@ pub struct DataArgs {
 pub struct LearningArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    #[arg(long, default_value_t = TrainOptions::default().epochs)]
-    pub epochs: usize,
-    #[arg(long = "learning-rate", default_value_t = TrainOptions::default().learning_rate)]
-    pub learning_rate: f32,
-    #[arg(long, default_value_t = TrainOptions::default().l2)]
-    pub l2: f32,
-    /// Drop features seen fewer times than this.
-    #[arg(long = "min-count", default_value_t = TrainOptions::default().min_count)]
-    pub min_count: u32,
+    /// The SVM's cost (larger fits the training messages more closely).
+    #[arg(long, default_value_t = TrainOptions::default().c)]
+    pub c: f32,
+    /// Character n-grams of the whole text up to this length (1–3).
+    #[arg(long = "text-chars", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub text_chars: u8,
+    /// Character n-grams of each field up to this length (with several --text-col).
+    #[arg(long = "field-chars", default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub field_chars: u8,
+    /// Drop terms that occur in fewer messages than this.
+    #[arg(long = "min-df", default_value_t = TrainOptions::default().min_df)]
+    pub min_df: u32,
+    /// Choose --c and --text-chars by cross-validation on the training data
+    /// (in `eval`, nested: inside each fold).
+    #[arg(long)]
+    pub tune: bool,
 }
 
 impl LearningArgs {
     fn options(&self) -> TrainOptions {
         TrainOptions {
-            epochs: self.epochs,
-            learning_rate: self.learning_rate,
-            l2: self.l2,
-            min_count: self.min_count,
+            c: self.c,
+            shape: Shape { text_chars: usize::from(self.text_chars), field_chars: usize::from(self.field_chars) },
+            min_df: self.min_df,
             seed: self.seed,
+            ..TrainOptions::default()
         }
     }
 }
@@ -104,6 +112,10 @@ pub struct EvalArgs {
     /// (same columns).
     #[arg(long = "test-csv")]
     pub test_csv: Option<PathBuf>,
+    /// Write each row's fold (`row,fold`, rows numbered from 0 in file
+    /// order) so another tool can score the very same folds.
+    #[arg(long = "folds-out")]
+    pub folds_out: Option<PathBuf>,
     #[command(flatten)]
     pub learning: LearningArgs,
 }
@@ -169,13 +181,19 @@ fn stream(engine: &Engine, context: &Context) -> anyhow::Result<()> {
 
 fn read_rows(data: &DataArgs) -> anyhow::Result<Vec<Row>> {
     let file = std::fs::File::open(&data.csv).with_context(|| format!("opening {}", data.csv.display()))?;
-    dataset::read_csv(file, &data.text_cols, &data.label_col, data.urgent_col.as_deref()).with_context(|| format!("reading {}", data.csv.display()))
+    dataset::read_csv(file, &data.text_cols, &data.label_col, data.urgent_col.as_deref())
+        .with_context(|| format!("reading {}", data.csv.display()))
 }
 
 fn train_command(args: TrainArgs) -> anyhow::Result<()> {
     let rows = read_rows(&args.data)?;
     let started = std::time::Instant::now();
-    let model = train(&rows, args.learning.options());
+    let mut opts = args.learning.options();
+    if args.learning.tune {
+        opts = eval::tune(&rows, opts);
+        eprintln!("chosen by 3-fold cross-validation: --c {} --text-chars {}", opts.c, opts.shape.text_chars);
+    }
+    let model = train(&rows, opts);
     let bytes = model.to_bytes();
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!(
@@ -196,15 +214,44 @@ fn eval_command(args: EvalArgs) -> anyhow::Result<()> {
     }
     let rows = read_rows(&args.data)?;
     let opts = args.learning.options();
-    let report = eval::cross_validate(&rows, args.folds, opts.seed, opts);
-    println!("{}-fold stratified cross-validation, seed {}", args.folds, opts.seed);
-    print!("{report}");
+    let started = std::time::Instant::now();
+    let cv = eval::cross_validate(&rows, args.folds, opts.seed, opts, args.learning.tune);
+    let nested = if args.learning.tune { "nested " } else { "" };
+    println!(
+        "{}-fold stratified {nested}cross-validation, seed {}, {:.1} s",
+        args.folds,
+        opts.seed,
+        started.elapsed().as_secs_f64()
+    );
+    let (mean, sd) = cv.macro_f1_spread();
+    println!(
+        "macro_f1 over folds: {mean:.3} ± {sd:.3}  ({})",
+        cv.folds.iter().map(|f| format!("{:.3}", f.macro_f1)).collect::<Vec<_>>().join(", ")
+    );
+    for (i, f) in cv.folds.iter().enumerate() {
+        println!("  fold {i}: --c {} --text-chars {}", f.options.c, f.options.shape.text_chars);
+    }
+    print!("{}", cv.report);
+    if let Some(path) = &args.folds_out {
+        let lines: String = cv.fold_of.iter().enumerate().map(|(i, f)| format!("{i},{f}\n")).collect();
+        std::fs::write(path, format!("row,fold\n{lines}")).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if rows.iter().any(|r| r.urgent.is_some()) {
+        let engine = Engine::new(train(&rows, opts));
+        if let Some(u) = eval::urgency(&engine, &rows) {
+            println!("\nurgency (trained on all, scored on the same rows): {u}");
+        }
+    }
     if let Some(path) = &args.test_csv {
         let test = read_rows(&DataArgs { csv: path.clone(), ..args.data })?;
+        let opts = if args.learning.tune { eval::tune(&rows, opts) } else { opts };
         let engine = Engine::new(train(&rows, opts));
         println!();
         println!("trained on all of {} messages, scored on {}", rows.len(), path.display());
         print!("{}", eval::evaluate(&engine, &test));
+        if let Some(u) = eval::urgency(&engine, &test) {
+            println!("urgency: {u}");
+        }
     }
     Ok(())
 }

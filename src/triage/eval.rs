@@ -1,9 +1,13 @@
-//! Measuring the engine: stratified K-fold cross-validation, accuracy,
-//! macro-F1, per-class precision and recall, and the confusion matrix.
+//! Measuring the engine: stratified K-fold cross-validation (nested, when
+//! settings are tuned: an inner cross-validation on each fold's training
+//! part chooses them, so no held-out row ever helps choose), accuracy,
+//! macro-F1 with its spread over folds, per-class precision and recall, the
+//! confusion matrix, and urgency recall and precision.
 
 use std::fmt;
 
 use super::dataset::Row;
+use super::features::Shape;
 use super::model::{Rng, TrainOptions};
 use super::{Context, Engine, train};
 
@@ -65,18 +69,78 @@ pub fn score(pairs: &[(String, String)]) -> Report {
     }
 }
 
+/// How the rows were split, and how each fold came out.
+#[derive(Debug, Clone)]
+pub struct CrossValidation {
+    /// Every held-out prediction pooled.
+    pub report: Report,
+    pub folds: Vec<Fold>,
+    /// The fold of every row, in row order (for other tools to reuse).
+    pub fold_of: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fold {
+    pub macro_f1: f64,
+    /// The settings used (chosen by inner cross-validation when tuning).
+    pub options: TrainOptions,
+}
+
+impl CrossValidation {
+    /// Mean and standard deviation of the folds' macro-F1.
+    pub fn macro_f1_spread(&self) -> (f64, f64) {
+        let xs: Vec<f64> = self.folds.iter().map(|f| f.macro_f1).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len().max(1) as f64;
+        (mean, var.sqrt())
+    }
+}
+
+/// Urgency against its labels: recall first (a miss costs a life).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UrgencyReport {
+    pub labelled: usize,
+    pub urgent: usize,
+    pub recall: f64,
+    pub precision: f64,
+}
+
+impl fmt::Display for UrgencyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "urgent recall {:.3}, precision {:.3} ({} urgent of {} labelled)",
+            self.recall, self.precision, self.urgent, self.labelled
+        )
+    }
+}
+
+/// The engine's urgency on rows that carry an urgency label.
+pub fn urgency(engine: &Engine, rows: &[Row]) -> Option<UrgencyReport> {
+    let judged: Vec<(bool, bool)> =
+        rows.iter().filter_map(|r| r.urgent.map(|u| (u, engine.triage(&r.text, &Context::default()).urgent))).collect();
+    if judged.is_empty() {
+        return None;
+    }
+    let tp = judged.iter().filter(|(t, p)| *t && *p).count() as f64;
+    let truth = judged.iter().filter(|(t, _)| *t).count();
+    let called = judged.iter().filter(|(_, p)| *p).count();
+    Some(UrgencyReport {
+        labelled: judged.len(),
+        urgent: truth,
+        recall: if truth > 0 { tp / truth as f64 } else { 1.0 },
+        precision: if called > 0 { tp / called as f64 } else { 1.0 },
+    })
+}
+
 /// The engine's predictions on labelled rows.
 pub fn evaluate(engine: &Engine, rows: &[Row]) -> Report {
-    let pairs: Vec<(String, String)> = rows
-        .iter()
-        .map(|r| (r.label.clone(), engine.triage(&r.text, &Context::default()).label().to_string()))
-        .collect();
+    let pairs: Vec<(String, String)> = rows.iter().map(|r| (r.label.clone(), engine.predict(r))).collect();
     score(&pairs)
 }
 
-/// Stratified K-fold cross-validation: every label is spread evenly over
-/// the folds; each fold is predicted by a model trained on the others.
-pub fn cross_validate(rows: &[Row], folds: usize, seed: u64, opts: TrainOptions) -> Report {
+/// Every label spread evenly over `folds` folds, by `seed`.
+pub fn stratified_folds(rows: &[Row], folds: usize, seed: u64) -> Vec<usize> {
     let folds = folds.max(2);
     let mut rng = Rng::new(seed);
     let mut fold_of = vec![0usize; rows.len()];
@@ -91,16 +155,68 @@ pub fn cross_validate(rows: &[Row], folds: usize, seed: u64, opts: TrainOptions)
             fold_of[i] = (offset + k) % folds;
         }
     }
-    let mut pairs = Vec::with_capacity(rows.len());
-    for fold in 0..folds {
-        let training: Vec<Row> =
-            rows.iter().zip(&fold_of).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
-        let engine = Engine::new(train(&training, TrainOptions { seed: seed.wrapping_add(fold as u64), ..opts }));
-        for (r, _) in rows.iter().zip(&fold_of).filter(|(_, f)| **f == fold) {
-            pairs.push((r.label.clone(), engine.triage(&r.text, &Context::default()).label().to_string()));
+    fold_of
+}
+
+/// The settings an inner cross-validation compares when tuning: the SVM's
+/// cost, and how long the whole text's character n-grams are.
+pub fn grid(base: TrainOptions) -> Vec<TrainOptions> {
+    let mut out = Vec::new();
+    for text_chars in [1, 2] {
+        for c in [0.5, 1.0, 2.0] {
+            out.push(TrainOptions { c, shape: Shape { text_chars, ..base.shape }, calibrate: false, ..base });
         }
     }
-    score(&pairs)
+    out
+}
+
+/// The setting of `grid` with the best 3-fold macro-F1 on `rows` (ties to
+/// the earlier, simpler one). Nothing outside `rows` is looked at.
+pub fn tune(rows: &[Row], base: TrainOptions) -> TrainOptions {
+    let mut best: Option<(f64, TrainOptions)> = None;
+    for opts in grid(base) {
+        let f1 = run_folds(rows, &stratified_folds(rows, 3, base.seed ^ 0x1ee7), 3, |_| opts).report.macro_f1;
+        if best.is_none_or(|(b, _)| f1 > b + 1e-9) {
+            best = Some((f1, opts));
+        }
+    }
+    best.map_or(base, |(_, o)| TrainOptions { calibrate: base.calibrate, ..o })
+}
+
+/// Stratified K-fold cross-validation: each fold is predicted by a model
+/// trained on the others — with `opts`, or, when `tuned`, with the setting
+/// an inner cross-validation on those others chooses (nested CV).
+pub fn cross_validate(rows: &[Row], folds: usize, seed: u64, opts: TrainOptions, tuned: bool) -> CrossValidation {
+    let fold_of = stratified_folds(rows, folds, seed);
+    run_folds(rows, &fold_of, folds.max(2), |training| {
+        let opts = TrainOptions { seed: opts.seed, ..opts };
+        if tuned { tune(training, opts) } else { opts }
+    })
+}
+
+fn run_folds(
+    rows: &[Row],
+    fold_of: &[usize],
+    folds: usize,
+    choose: impl Fn(&[Row]) -> TrainOptions,
+) -> CrossValidation {
+    let mut pairs = Vec::with_capacity(rows.len());
+    let mut per_fold = Vec::with_capacity(folds);
+    for fold in 0..folds {
+        let training: Vec<Row> =
+            rows.iter().zip(fold_of).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
+        let opts = choose(&training);
+        let engine = Engine::new(train(&training, opts));
+        let held: Vec<(String, String)> = rows
+            .iter()
+            .zip(fold_of)
+            .filter(|(_, f)| **f == fold)
+            .map(|(r, _)| (r.label.clone(), engine.predict(r)))
+            .collect();
+        per_fold.push(Fold { macro_f1: score(&held).macro_f1, options: opts });
+        pairs.extend(held);
+    }
+    CrossValidation { report: score(&pairs), folds: per_fold, fold_of: fold_of.to_vec() }
 }
 
 impl fmt::Display for Report {

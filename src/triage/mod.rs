@@ -9,13 +9,15 @@ pub mod eval;
 pub mod features;
 pub mod location;
 pub mod model;
+pub mod svm;
+pub mod tfidf;
 pub mod urgency;
 
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use model::{Model, TrainOptions, softmax};
+use model::{Model, TrainOptions};
 
 /// The label of messages that are not reports.
 pub const NOT_REPORT: &str = "not_report";
@@ -45,8 +47,8 @@ const STRONG_PHRASES: &[(&str, &str)] = &[
     ("充电桩太少", "ev_charging"),
 ];
 
-/// How much a strong phrase adds to its category's score (in logits).
-const STRONG_PHRASE_BONUS: f32 = 3.0;
+/// How much a strong phrase adds to its category's score (an SVM margin).
+const STRONG_PHRASE_BONUS: f32 = 1.0;
 
 /// What the message's surroundings already tell: the channel's building.
 #[derive(Debug, Clone, Default)]
@@ -77,6 +79,8 @@ pub struct Triage {
     pub urgent: bool,
     pub urgent_cue: Option<String>,
     pub is_report: bool,
+    /// The words that decided the category, strongest first.
+    pub because: Vec<String>,
 }
 
 impl Triage {
@@ -116,9 +120,8 @@ impl Engine {
     pub fn triage(&self, text: &str, context: &Context) -> Triage {
         let location = location::parse(text);
         let cue = urgency::cue(text);
-        let mut feats = Vec::new();
-        features::extract(&features::clean(text, &location), &mut feats);
-        let mut scores = self.model.logits(&feats);
+        let terms = features::terms(&[text.to_string()], self.model.shape);
+        let mut scores = self.model.scores(&terms);
         for (phrase, class) in STRONG_PHRASES {
             if text.contains(phrase)
                 && let Some(c) = self.model.class_index(class)
@@ -126,20 +129,21 @@ impl Engine {
                 scores[c] += STRONG_PHRASE_BONUS;
             }
         }
-        softmax(&mut scores);
-        let mut ranked: Vec<(usize, f32)> = scores.iter().copied().enumerate().collect();
+        let probabilities = self.model.probabilities(&scores);
+        let mut ranked: Vec<(usize, f32)> = probabilities.iter().copied().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let top_is_report = Some(ranked[0].0) != self.not_report;
         // Urgent danger is always a report; emoji and punctuation never are.
         let is_report = features::has_words(text) && (top_is_report || cue.is_some());
         let categories: Vec<(usize, f32)> = ranked.into_iter().filter(|(c, _)| Some(*c) != self.not_report).collect();
-        let (category, confidence) = match (is_report, categories.first()) {
+        let (category, confidence, because) = match (is_report, categories.first()) {
             (true, Some((c, p))) => {
                 // Confidence among the categories, given that it is a report.
                 let mass: f32 = categories.iter().map(|(_, p)| p).sum();
-                (Some(self.model.classes[*c].clone()), f64::from(p / mass.max(f32::EPSILON)))
+                let because = self.model.reasons(&terms, *c, 3);
+                (Some(self.model.classes[*c].clone()), f64::from(p / mass.max(f32::EPSILON)), because)
             }
-            _ => (None, f64::from(self.not_report.map_or(0.0, |n| scores[n]))),
+            _ => (None, f64::from(self.not_report.map_or(0.0, |n| probabilities[n])), Vec::new()),
         };
         let skip = usize::from(category.is_some());
         let alternatives = categories
@@ -159,7 +163,19 @@ impl Engine {
             urgent: cue.is_some(),
             urgent_cue: cue.map(str::to_string),
             is_report,
+            because,
         }
+    }
+
+    /// The label of a labelled row, its fields as they are (several fields
+    /// only count as a whole text here: the engine triages single messages).
+    pub fn predict(&self, row: &dataset::Row) -> String {
+        if row.fields.len() <= 1 {
+            return self.triage(&row.text, &Context::default()).label().to_string();
+        }
+        let scores = self.model.scores(&features::terms(&row.fields, self.model.shape));
+        let best = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(c, _)| c);
+        self.model.classes[best].clone()
     }
 }
 
@@ -167,18 +183,16 @@ fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Trains a model on labelled texts.
+/// Trains a model on labelled texts (each row's fields as they are).
 pub fn train(rows: &[dataset::Row], opts: TrainOptions) -> Model {
     let mut classes: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
     classes.sort_unstable();
     classes.dedup();
-    let examples: Vec<(Vec<String>, usize)> = rows
+    let examples: Vec<model::Example> = rows
         .iter()
         .map(|r| {
-            let mut f = Vec::new();
-            features::extract(&features::clean(&r.text, &location::parse(&r.text)), &mut f);
             let y = classes.iter().position(|c| *c == r.label).unwrap_or_default();
-            (f, y)
+            (features::terms(&r.fields, opts.shape), y)
         })
         .collect();
     Model::train(&examples, classes, opts)

@@ -68,8 +68,8 @@ proptest! {
     #[test]
     fn csv_import_never_panics(raw in prop::collection::vec(any::<u8>(), 0..400), text in "(text,label\\n)?([^\\n]{0,30}\\n){0,10}") {
         let cols = vec!["text".to_string()];
-        let _ = linli::triage::dataset::read_csv(raw.as_slice(), &cols, "label");
-        let _ = linli::triage::dataset::read_csv(text.as_bytes(), &cols, "label");
+        let _ = linli::triage::dataset::read_csv(raw.as_slice(), &cols, "label", Some("urgent"));
+        let _ = linli::triage::dataset::read_csv(text.as_bytes(), &cols, "label", None);
     }
 
     #[test]
