@@ -89,6 +89,7 @@ async fn create(
         room: r.room,
         floor: r.floor,
         urgent: r.urgent,
+        urgent_reason: None,
         name: reporter.name,
         phone: reporter.phone,
         email: reporter.email,

@@ -31,6 +31,8 @@ pub struct Draft {
     pub room: Option<String>,
     pub floor: Option<i64>,
     pub urgent: bool,
+    /// Why it is urgent (triage's reason, or the reporter's own word).
+    pub urgent_reason: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -93,6 +95,7 @@ impl Draft {
             source,
             hold: self.hold,
             attachments: self.attachments,
+            urgent_reason: self.urgent.then(|| self.urgent_reason.unwrap_or_else(|| "反映人标记为紧急".to_string())),
         })
     }
 }

@@ -35,6 +35,8 @@ pub struct ReportInput {
     pub hold: bool,
     /// Photos already uploaded, by SHA-256: linked to the report as it is filed.
     pub attachments: Vec<String>,
+    /// Why it is urgent, in the words staff read in their notice.
+    pub urgent_reason: Option<String>,
 }
 
 /// A requested transition.
@@ -153,7 +155,10 @@ pub async fn file_report(ctx: &Ctx, tx: &mut Tx, actor: &Actor, input: &ReportIn
     };
     let id = store::insert_case(tx, &new_case, now).await?;
     store::add_reporter(tx, id, &input.reporter, input.source, None, now).await?;
-    let data = json!({ "likely_duplicate_of": likely_duplicate_of });
+    let mut data = json!({ "likely_duplicate_of": likely_duplicate_of });
+    if let Some(why) = input.urgent_reason.as_ref().filter(|_| input.urgent) {
+        data["urgent_reason"] = why.as_str().into();
+    }
     let event =
         NewEvent { case_id: id, action: Action::Report, from: None, to: Status::Reported, actor, note: None, data };
     let event_id = store::append_event(tx, event, now).await?;
@@ -295,7 +300,12 @@ pub(super) async fn apply(
             schedule_deadline(tx, case.id, now, due).await?;
             notices.push((
                 Audience::Assignee(route.assignment.clone()),
-                format!("新工单：{}，请在 {} 前处置", summary(case, category), deadline_text(due)),
+                format!(
+                    "{}新工单：{}，请在 {} 前处置",
+                    urgent_banner(tx, case).await?,
+                    summary(case, category),
+                    deadline_text(due)
+                ),
             ));
         }
         Action::SendBack => {
@@ -391,6 +401,18 @@ pub(super) async fn apply(
         notify_audience(tx, case, event_id, &audience, &text, note, email, now).await?;
     }
     Ok(event_id)
+}
+
+/// `【紧急：有人被困】` before an urgent case's notice, saying why it was
+/// marked urgent (as triage or its reporter said when it came in).
+async fn urgent_banner(tx: &mut Tx, case: &Case) -> Result<String> {
+    if !case.urgent {
+        return Ok(String::new());
+    }
+    Ok(match store::urgent_reason(&mut *tx, case.id).await? {
+        Some(why) => format!("【紧急：{why}】"),
+        None => "【紧急】".to_string(),
+    })
 }
 
 /// Grid head, community, street.

@@ -236,6 +236,18 @@ pub async fn events_after<'a>(on: impl Into<On<'a>>, after: i64, limit: i64) -> 
         .await?)
 }
 
+/// Why a case was marked urgent when it was reported, if it said.
+pub async fn urgent_reason<'a>(on: impl Into<On<'a>>, case_id: i64) -> Result<Option<String>> {
+    let data: Option<(String,)> =
+        query("SELECT data FROM case_events WHERE case_id = $1 AND action = 'report' ORDER BY id LIMIT 1")
+            .bind(case_id)
+            .fetch_optional(on)
+            .await?;
+    Ok(data
+        .and_then(|(d,)| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .and_then(|d| d["urgent_reason"].as_str().map(str::to_string)))
+}
+
 /// Several cases by id, in one query.
 pub async fn cases_by_ids<'a>(on: impl Into<On<'a>>, ids: &[i64]) -> Result<Vec<Case>> {
     if ids.is_empty() {

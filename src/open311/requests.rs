@@ -75,6 +75,7 @@ pub async fn create(state: &AppState, form: &Params, format: Format) -> Reply {
         room: text("attribute[room]")?,
         floor: integer_attribute("floor")?,
         urgent,
+        urgent_reason: None,
         name,
         phone: text("phone")?,
         email: text("email")?,

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::dataset::{self, Row};
 use super::features::Shape;
-use super::model::{Model, TrainOptions};
-use super::{Context, Engine, eval, train};
+use super::model::TrainOptions;
+use super::{Context, Engine, eval, train_engine};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -128,7 +128,7 @@ pub fn run(args: TriageArgs) -> anyhow::Result<()> {
             let loaded;
             let engine = match &args.model {
                 Some(path) => {
-                    loaded = Engine::new(load_model(path)?);
+                    loaded = load_engine(path)?;
                     &loaded
                 }
                 None => Engine::builtin(),
@@ -146,9 +146,9 @@ pub fn run(args: TriageArgs) -> anyhow::Result<()> {
 }
 
 /// Reads and checks a model file, naming the file in errors.
-pub fn load_model(path: &PathBuf) -> anyhow::Result<Model> {
+pub fn load_engine(path: &PathBuf) -> anyhow::Result<Engine> {
     let bytes = std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?;
-    Model::from_bytes(&bytes).with_context(|| format!("loading the model {}", path.display()))
+    Engine::from_bytes(&bytes).with_context(|| format!("loading the model {}", path.display()))
 }
 
 #[derive(Deserialize)]
@@ -193,14 +193,16 @@ fn train_command(args: TrainArgs) -> anyhow::Result<()> {
         opts = eval::tune(&rows, opts);
         eprintln!("chosen by 3-fold cross-validation: --c {} --text-chars {}", opts.c, opts.shape.text_chars);
     }
-    let model = train(&rows, opts);
-    let bytes = model.to_bytes();
+    let engine = train_engine(&rows, opts);
+    let bytes = engine.to_bytes();
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    let model = engine.model();
     eprintln!(
-        "trained on {} messages, {} classes, {} features in {:.2} s; wrote {} ({} bytes)",
+        "trained on {} messages, {} classes, {} features{} in {:.2} s; wrote {} ({} bytes)",
         rows.len(),
         model.classes.len(),
         model.feature_count(),
+        if engine.has_urgency_model() { ", and the urgency model" } else { "" },
         started.elapsed().as_secs_f64(),
         args.out.display(),
         bytes.len()
@@ -237,7 +239,7 @@ fn eval_command(args: EvalArgs) -> anyhow::Result<()> {
         std::fs::write(path, format!("row,fold\n{lines}")).with_context(|| format!("writing {}", path.display()))?;
     }
     if rows.iter().any(|r| r.urgent.is_some()) {
-        let engine = Engine::new(train(&rows, opts));
+        let engine = train_engine(&rows, opts);
         if let Some(u) = eval::urgency(&engine, &rows) {
             println!("\nurgency (trained on all, scored on the same rows): {u}");
         }
@@ -245,7 +247,7 @@ fn eval_command(args: EvalArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.test_csv {
         let test = read_rows(&DataArgs { csv: path.clone(), ..args.data })?;
         let opts = if args.learning.tune { eval::tune(&rows, opts) } else { opts };
-        let engine = Engine::new(train(&rows, opts));
+        let engine = train_engine(&rows, opts);
         println!();
         println!("trained on all of {} messages, scored on {}", rows.len(), path.display());
         print!("{}", eval::evaluate(&engine, &test));

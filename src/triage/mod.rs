@@ -94,13 +94,48 @@ impl Triage {
 #[derive(Debug, Clone)]
 pub struct Engine {
     model: Model,
+    /// Urgent against calm, when the training data said which was which.
+    urgency: Option<Model>,
     not_report: Option<usize>,
 }
 
+/// The class of the urgency model that means danger now.
+const URGENT: &str = "urgent";
+
 impl Engine {
     pub fn new(model: Model) -> Engine {
+        Engine::with_urgency(model, None)
+    }
+
+    pub fn with_urgency(model: Model, urgency: Option<Model>) -> Engine {
         let not_report = model.class_index(NOT_REPORT);
-        Engine { model, not_report }
+        Engine { model, urgency, not_report }
+    }
+
+    /// Both models in one file: the category model, then the urgency model
+    /// if there is one, each as [`Model::to_bytes`] writes it.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.model.to_bytes();
+        if let Some(u) = &self.urgency {
+            out.extend_from_slice(&u.to_bytes());
+        }
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Engine, model::ModelError> {
+        let (model, used) = Model::read(bytes)?;
+        let urgency = match &bytes[used..] {
+            [] => None,
+            rest => Some(Model::from_bytes(rest)?),
+        };
+        Ok(Engine::with_urgency(model, urgency))
+    }
+
+    /// How likely the learned urgency model finds the message urgent.
+    fn learned_urgency(&self, terms: &[String]) -> Option<f32> {
+        let m = self.urgency.as_ref()?;
+        let urgent = m.class_index(URGENT)?;
+        Some(m.probabilities(&m.scores(terms))[urgent])
     }
 
     /// The engine trained on linli's own labelled messages
@@ -109,12 +144,16 @@ impl Engine {
         static ENGINE: OnceLock<Engine> = OnceLock::new();
         ENGINE.get_or_init(|| {
             let rows = dataset::builtin();
-            Engine::new(train(&rows, TrainOptions::default()))
+            train_engine(&rows, TrainOptions::default())
         })
     }
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    pub fn has_urgency_model(&self) -> bool {
+        self.urgency.is_some()
     }
 
     pub fn triage(&self, text: &str, context: &Context) -> Triage {
@@ -181,6 +220,20 @@ impl Engine {
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// Trains the category model and, when the rows say which are urgent (at
+/// least ten of each), the urgency model beside it.
+pub fn train_engine(rows: &[dataset::Row], opts: TrainOptions) -> Engine {
+    let labelled: Vec<dataset::Row> = rows
+        .iter()
+        .filter_map(|r| {
+            r.urgent.map(|u| dataset::Row { label: if u { URGENT } else { "calm" }.to_string(), ..r.clone() })
+        })
+        .collect();
+    let urgent = labelled.iter().filter(|r| r.label == URGENT).count();
+    let urgency = (urgent >= 10 && labelled.len() - urgent >= 10).then(|| train(&labelled, opts));
+    Engine::with_urgency(train(rows, opts), urgency)
 }
 
 /// Trains a model on labelled texts (each row's fields as they are).

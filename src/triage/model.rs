@@ -291,6 +291,15 @@ impl Model {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        match Model::read(bytes)? {
+            (model, used) if used == bytes.len() => Ok(model),
+            _ => Err(ModelError::Corrupt),
+        }
+    }
+
+    /// The model at the start of `bytes`, and how many bytes it took (a
+    /// file may hold several, one after another).
+    pub fn read(bytes: &[u8]) -> Result<(Model, usize), ModelError> {
         if bytes.len() < 8 || &bytes[..8] != MAGIC {
             return Err(ModelError::NotAModel);
         }
@@ -301,27 +310,27 @@ impl Model {
         if version != FILE_VERSION {
             return Err(ModelError::Version(version));
         }
-        let (body, sum) = bytes.split_at(bytes.len() - 32);
-        if Sha256::digest(body).as_slice() != sum {
+        let header_len = u32::from_le_bytes(bytes[12..16].try_into().map_err(|_| ModelError::Truncated)?) as usize;
+        let header_end =
+            16usize.checked_add(header_len).filter(|e| *e + 32 <= bytes.len()).ok_or(ModelError::Truncated)?;
+        let header: Header = serde_json::from_slice(&bytes[16..header_end]).map_err(|_| ModelError::Corrupt)?;
+        let (k, n) = (header.classes.len(), header.features.len());
+        let end =
+            (n + n * k + k).checked_mul(4).and_then(|f| header_end.checked_add(f)).ok_or(ModelError::Truncated)?;
+        if end + 32 > bytes.len() || k == 0 {
+            return Err(ModelError::Truncated);
+        }
+        if Sha256::digest(&bytes[..end]).as_slice() != &bytes[end..end + 32] {
             return Err(ModelError::Corrupt);
         }
-        let header_len = u32::from_le_bytes(bytes[12..16].try_into().map_err(|_| ModelError::Truncated)?) as usize;
-        let header_end = 16usize.checked_add(header_len).filter(|e| *e <= body.len()).ok_or(ModelError::Truncated)?;
-        let header: Header =
-            serde_json::from_slice(&body[16..header_end]).map_err(|e| ModelError::Header(e.to_string()))?;
         if header.feature_version != FEATURE_VERSION {
             return Err(ModelError::Features(header.feature_version));
         }
-        let (k, n) = (header.classes.len(), header.features.len());
-        let floats = &body[header_end..];
-        if floats.len() != (n + n * k + k) * 4 || k == 0 {
-            return Err(ModelError::Truncated);
-        }
-        let mut values = floats.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut values = bytes[header_end..end].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
         let idf: Vec<f32> = values.by_ref().take(n).collect();
         let weights: Vec<f32> = values.by_ref().take(n * k).collect();
         let bias: Vec<f32> = values.collect();
-        Ok(Model {
+        let model = Model {
             vectorizer: Vectorizer::from_parts(header.features, idf),
             classes: header.classes,
             shape: Shape { text_chars: header.text_chars, field_chars: header.field_chars },
@@ -329,7 +338,8 @@ impl Model {
             bias,
             temperature: header.temperature,
             trained_on: header.trained_on,
-        })
+        };
+        Ok((model, end + 32))
     }
 }
 

@@ -145,6 +145,23 @@ struct CasePage {
     categories: Vec<(&'static str, &'static str)>,
     message: Option<String>,
     now: i64,
+    /// What triage reads in the description, and why.
+    reading: Reading,
+}
+
+/// Triage's reading of a case's description, shown beside it: the
+/// category and the words that decided it, and why it is urgent.
+struct Reading {
+    category: Option<String>,
+    because: Vec<String>,
+    urgent_reason: Option<String>,
+}
+
+impl Reading {
+    fn of(description: &str, urgent_reason: Option<String>) -> Reading {
+        let t = crate::triage::Engine::builtin().triage(description, &crate::triage::Context::default());
+        Reading { category: t.category, because: t.because, urgent_reason }
+    }
 }
 
 impl CasePage {
@@ -215,7 +232,20 @@ async fn case_page(
         .iter()
         .map(|c| (c.code, if chrome.t.lang == "en" { c.name_en } else { c.name_zh }))
         .collect();
-    Ok(CasePage { chrome, case: view, primary, more, events, photos, categories, message, now: state.clock.now_ms() })
+    let urgent_reason = if case.urgent { crate::cases::store::urgent_reason(&state.db, id).await? } else { None };
+    let reading = Reading::of(&case.description, urgent_reason);
+    Ok(CasePage {
+        chrome,
+        case: view,
+        primary,
+        more,
+        events,
+        photos,
+        categories,
+        message,
+        now: state.clock.now_ms(),
+        reading,
+    })
 }
 
 /// One action from the case page (multipart: a photo may come with it).
