@@ -87,6 +87,7 @@ pub async fn post(state: &AppState, actor: &Actor, incoming: Incoming) -> Result
                 room: triage.room.clone(),
                 floor: triage.floor.map(i64::from),
                 urgent: triage.urgent,
+                urgent_reason: triage.urgent_reason.clone(),
                 // The name a chat shows, cut to what a reporter's name may hold.
                 name: Some(incoming.author_name.chars().take(40).collect()),
                 source: Some(match incoming.origin {

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::dataset::{self, Row};
 use super::features::Shape;
 use super::model::TrainOptions;
+use super::urgency::Bars;
 use super::{Context, Engine, eval, train_engine};
 
 #[derive(Debug, Args)]
@@ -210,6 +211,21 @@ fn train_command(args: TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Out-of-fold urgency at the default bars, and as the plain bar moves.
+fn print_urgency_curve(judged: &[eval::Judged]) {
+    let Some(at_default) = eval::urgency_at(judged, Bars::DEFAULT) else { return };
+    println!("\nurgency, out of fold (hazard rules + learned model, default bars): {at_default}");
+    println!("{:>10} {:>8} {:>10}   {:>14} {:>10}", "plain bar", "recall", "precision", "model: recall", "precision");
+    for plain in [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+        if let (Some(u), Some(m)) = (eval::urgency_at(judged, Bars::at(plain)), eval::learned_urgency_at(judged, plain)) {
+            println!("{plain:>10.2} {:>8.3} {:>10.3}   {:>14.3} {:>10.3}", u.recall, u.precision, m.recall, m.precision);
+        }
+    }
+    if let Some(u) = eval::urgency_at(judged, Bars::RULES_ONLY) {
+        println!("{:>10} {:>8.3} {:>10.3}", "rules only", u.recall, u.precision);
+    }
+}
+
 fn eval_command(args: EvalArgs) -> anyhow::Result<()> {
     if args.folds < 2 {
         anyhow::bail!("--folds must be at least 2");
@@ -238,12 +254,7 @@ fn eval_command(args: EvalArgs) -> anyhow::Result<()> {
         let lines: String = cv.fold_of.iter().enumerate().map(|(i, f)| format!("{i},{f}\n")).collect();
         std::fs::write(path, format!("row,fold\n{lines}")).with_context(|| format!("writing {}", path.display()))?;
     }
-    if rows.iter().any(|r| r.urgent.is_some()) {
-        let engine = train_engine(&rows, opts);
-        if let Some(u) = eval::urgency(&engine, &rows) {
-            println!("\nurgency (trained on all, scored on the same rows): {u}");
-        }
-    }
+    print_urgency_curve(&cv.urgency);
     if let Some(path) = &args.test_csv {
         let test = read_rows(&DataArgs { csv: path.clone(), ..args.data })?;
         let opts = if args.learning.tune { eval::tune(&rows, opts) } else { opts };

@@ -9,7 +9,8 @@ use std::fmt;
 use super::dataset::Row;
 use super::features::Shape;
 use super::model::{Rng, TrainOptions};
-use super::{Context, Engine, train};
+use super::urgency::{self, Bars, Learned};
+use super::{Context, Engine, train_engine};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassMetrics {
@@ -77,6 +78,40 @@ pub struct CrossValidation {
     pub folds: Vec<Fold>,
     /// The fold of every row, in row order (for other tools to reuse).
     pub fold_of: Vec<usize>,
+    /// Out-of-fold urgency of the rows that carry an urgency label.
+    pub urgency: Vec<Judged>,
+}
+
+/// One row's urgency as its fold's engine saw it, kept so that any bars
+/// can be scored afterwards.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub truth: bool,
+    evidence: urgency::Evidence,
+    probability: Option<f32>,
+}
+
+impl Judged {
+    fn of(engine: &Engine, text: &str, truth: bool) -> Judged {
+        Judged { truth, evidence: urgency::evidence(text), probability: engine.urgency_probability(text) }
+    }
+
+    fn urgent(&self, bars: Bars) -> bool {
+        let learned = self.probability.map(|probability| Learned { probability, because: Vec::new() });
+        self.evidence.decide(learned.as_ref(), bars).is_some()
+    }
+}
+
+/// Recall and precision of the learned urgency model alone at `bar`.
+pub fn learned_urgency_at(judged: &[Judged], bar: f32) -> Option<UrgencyReport> {
+    let pairs: Vec<(bool, bool)> = judged.iter().map(|j| (j.truth, j.probability.is_some_and(|p| p >= bar))).collect();
+    UrgencyReport::of(&pairs)
+}
+
+/// Recall and precision of `judged` at `bars`.
+pub fn urgency_at(judged: &[Judged], bars: Bars) -> Option<UrgencyReport> {
+    let pairs: Vec<(bool, bool)> = judged.iter().map(|j| (j.truth, j.urgent(bars))).collect();
+    UrgencyReport::of(&pairs)
 }
 
 #[derive(Debug, Clone)]
@@ -115,22 +150,29 @@ impl fmt::Display for UrgencyReport {
     }
 }
 
+impl UrgencyReport {
+    /// Scores `(truth, called urgent)` pairs.
+    pub fn of(judged: &[(bool, bool)]) -> Option<UrgencyReport> {
+        if judged.is_empty() {
+            return None;
+        }
+        let tp = judged.iter().filter(|(t, p)| *t && *p).count() as f64;
+        let truth = judged.iter().filter(|(t, _)| *t).count();
+        let called = judged.iter().filter(|(_, p)| *p).count();
+        Some(UrgencyReport {
+            labelled: judged.len(),
+            urgent: truth,
+            recall: if truth > 0 { tp / truth as f64 } else { 1.0 },
+            precision: if called > 0 { tp / called as f64 } else { 1.0 },
+        })
+    }
+}
+
 /// The engine's urgency on rows that carry an urgency label.
 pub fn urgency(engine: &Engine, rows: &[Row]) -> Option<UrgencyReport> {
     let judged: Vec<(bool, bool)> =
         rows.iter().filter_map(|r| r.urgent.map(|u| (u, engine.triage(&r.text, &Context::default()).urgent))).collect();
-    if judged.is_empty() {
-        return None;
-    }
-    let tp = judged.iter().filter(|(t, p)| *t && *p).count() as f64;
-    let truth = judged.iter().filter(|(t, _)| *t).count();
-    let called = judged.iter().filter(|(_, p)| *p).count();
-    Some(UrgencyReport {
-        labelled: judged.len(),
-        urgent: truth,
-        recall: if truth > 0 { tp / truth as f64 } else { 1.0 },
-        precision: if called > 0 { tp / called as f64 } else { 1.0 },
-    })
+    UrgencyReport::of(&judged)
 }
 
 /// The engine's predictions on labelled rows.
@@ -202,21 +244,19 @@ fn run_folds(
 ) -> CrossValidation {
     let mut pairs = Vec::with_capacity(rows.len());
     let mut per_fold = Vec::with_capacity(folds);
+    let mut judged = Vec::new();
     for fold in 0..folds {
         let training: Vec<Row> =
             rows.iter().zip(fold_of).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
         let opts = choose(&training);
-        let engine = Engine::new(train(&training, opts));
-        let held: Vec<(String, String)> = rows
-            .iter()
-            .zip(fold_of)
-            .filter(|(_, f)| **f == fold)
-            .map(|(r, _)| (r.label.clone(), engine.predict(r)))
-            .collect();
+        let engine = train_engine(&training, opts);
+        let held_rows = || rows.iter().zip(fold_of).filter(|(_, f)| **f == fold).map(|(r, _)| r);
+        let held: Vec<(String, String)> = held_rows().map(|r| (r.label.clone(), engine.predict(r))).collect();
+        judged.extend(held_rows().filter_map(|r| r.urgent.map(|u| Judged::of(&engine, &r.text, u))));
         per_fold.push(Fold { macro_f1: score(&held).macro_f1, options: opts });
         pairs.extend(held);
     }
-    CrossValidation { report: score(&pairs), folds: per_fold, fold_of: fold_of.to_vec() }
+    CrossValidation { report: score(&pairs), folds: per_fold, fold_of: fold_of.to_vec(), urgency: judged }
 }
 
 impl fmt::Display for Report {

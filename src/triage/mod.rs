@@ -77,7 +77,10 @@ pub struct Triage {
     pub room: Option<String>,
     pub floor: Option<i32>,
     pub urgent: bool,
+    /// The word that made it urgent.
     pub urgent_cue: Option<String>,
+    /// Why it is urgent, in the words staff read in the notice.
+    pub urgent_reason: Option<String>,
     pub is_report: bool,
     /// The words that decided the category, strongest first.
     pub because: Vec<String>,
@@ -96,6 +99,7 @@ pub struct Engine {
     model: Model,
     /// Urgent against calm, when the training data said which was which.
     urgency: Option<Model>,
+    bars: urgency::Bars,
     not_report: Option<usize>,
 }
 
@@ -109,7 +113,7 @@ impl Engine {
 
     pub fn with_urgency(model: Model, urgency: Option<Model>) -> Engine {
         let not_report = model.class_index(NOT_REPORT);
-        Engine { model, urgency, not_report }
+        Engine { model, urgency, bars: urgency::Bars::DEFAULT, not_report }
     }
 
     /// Both models in one file: the category model, then the urgency model
@@ -131,11 +135,21 @@ impl Engine {
         Ok(Engine::with_urgency(model, urgency))
     }
 
-    /// How likely the learned urgency model finds the message urgent.
-    fn learned_urgency(&self, terms: &[String]) -> Option<f32> {
+    /// What the learned urgency model makes of the message (`terms` as the
+    /// category model saw them, recomputed if the urgency model differs).
+    fn learned_urgency(&self, text: &str, terms: &[String]) -> Option<urgency::Learned> {
         let m = self.urgency.as_ref()?;
         let urgent = m.class_index(URGENT)?;
-        Some(m.probabilities(&m.scores(terms))[urgent])
+        let own;
+        let terms = if m.shape == self.model.shape {
+            terms
+        } else {
+            own = features::terms(&[text.to_string()], m.shape);
+            &own
+        };
+        let probability = m.probabilities(&m.scores(terms))[urgent];
+        let because = if probability >= self.bars.alarmed.min(self.bars.plain) { m.reasons(terms, urgent, 3) } else { Vec::new() };
+        Some(urgency::Learned { probability, because })
     }
 
     /// The engine trained on linli's own labelled messages
@@ -148,6 +162,19 @@ impl Engine {
         })
     }
 
+    /// The same engine with other bars for the learned urgency model.
+    pub fn with_bars(mut self, bars: urgency::Bars) -> Engine {
+        self.bars = bars;
+        self
+    }
+
+    /// The learned urgency model's probability that `text` is urgent.
+    pub fn urgency_probability(&self, text: &str) -> Option<f32> {
+        let m = self.urgency.as_ref()?;
+        let terms = features::terms(&[text.to_string()], m.shape);
+        Some(m.probabilities(&m.scores(&terms))[m.class_index(URGENT)?])
+    }
+
     pub fn model(&self) -> &Model {
         &self.model
     }
@@ -158,13 +185,13 @@ impl Engine {
 
     pub fn triage(&self, text: &str, context: &Context) -> Triage {
         let location = location::parse(text);
-        let cue = urgency::cue(text);
         let terms = features::terms(&[text.to_string()], self.model.shape);
+        let urgency = urgency::evidence(text).decide(self.learned_urgency(text, &terms).as_ref(), self.bars);
         let mut scores = self.model.scores(&terms);
-        for (phrase, class) in STRONG_PHRASES {
-            if text.contains(phrase)
-                && let Some(c) = self.model.class_index(class)
-            {
+        let settled = STRONG_PHRASES.iter().filter(|(phrase, _)| text.contains(phrase)).map(|(_, class)| *class);
+        // A danger whose kind settles the category weighs like a strong phrase.
+        for class in settled.chain(urgency.as_ref().and_then(|u| u.category)) {
+            if let Some(c) = self.model.class_index(class) {
                 scores[c] += STRONG_PHRASE_BONUS;
             }
         }
@@ -173,7 +200,7 @@ impl Engine {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let top_is_report = Some(ranked[0].0) != self.not_report;
         // Urgent danger is always a report; emoji and punctuation never are.
-        let is_report = features::has_words(text) && (top_is_report || cue.is_some());
+        let is_report = features::has_words(text) && (top_is_report || urgency.is_some());
         let categories: Vec<(usize, f32)> = ranked.into_iter().filter(|(c, _)| Some(*c) != self.not_report).collect();
         let (category, confidence, because) = match (is_report, categories.first()) {
             (true, Some((c, p))) => {
@@ -199,8 +226,9 @@ impl Engine {
             unit: location.unit,
             room: location.room,
             floor: location.floor,
-            urgent: cue.is_some(),
-            urgent_cue: cue.map(str::to_string),
+            urgent: urgency.is_some(),
+            urgent_cue: urgency.as_ref().map(|u| u.cue.clone()),
+            urgent_reason: urgency.map(|u| u.reason),
             is_report,
             because,
         }
@@ -273,6 +301,36 @@ mod tests {
 
         let hazards = triage("楼道内私自封门、乱堆杂物和飞线充电");
         assert_eq!(hazards.category.as_deref(), Some("fire_safety"));
+    }
+
+    /// The dangers the issue saw missed: each urgent, each in its category.
+    #[test]
+    fn the_missed_dangers_are_urgent_and_routed_right() {
+        let cases = [
+            ("电梯卡在六楼,里面好像有人", "elevator"),
+            ("我们整栋楼都停电了", "power_gas"),
+            ("楼道里好几辆电瓶车在飞线充电", "fire_safety"),
+            ("楼上那家屯了好多液化气罐", "fire_safety"),
+            ("空调外机的支架快断了，底下天天有人走", "building_safety"),
+            ("楼上扔下来个花盆，差点砸到人", "building_safety"),
+            ("电表箱那边电线裸露在外面", "power_gas"),
+            ("快递柜旁边有个马蜂窝", "pests"),
+            ("车库里有辆电动车在冒烟", "fire_safety"),
+        ];
+        for (text, category) in cases {
+            let t = triage(text);
+            assert!(t.urgent && t.is_report, "{text}: not urgent: {t:?}");
+            assert_eq!(t.category.as_deref(), Some(category), "{text}: {t:?}");
+            let reason = t.urgent_reason.unwrap_or_default();
+            assert!(reason.contains('“'), "{text}: the reason quotes no words: {reason}");
+        }
+    }
+
+    #[test]
+    fn calm_words_that_sound_dangerous_stay_calm() {
+        for text in ["电表箱没有冒烟 就是有点响", "楼上已经不漏了 谢谢", "【通知】明天整栋楼停电检修"] {
+            assert!(!triage(text).urgent, "{text}");
+        }
     }
 
     #[test]

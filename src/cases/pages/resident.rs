@@ -206,6 +206,7 @@ async fn file_report(
         room: form.get("room").map(str::to_string).or(triage.room.clone()),
         floor: triage.floor.map(i64::from),
         urgent: triage.urgent,
+        urgent_reason: triage.urgent_reason.clone(),
         name: form.get("name").map(str::to_string).or_else(|| actor.person().map(|p| p.name.clone())),
         phone: form.get("phone").map(str::to_string),
         attachments: form.photos.clone(),
