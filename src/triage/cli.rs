@@ -217,8 +217,12 @@ fn print_urgency_curve(judged: &[eval::Judged]) {
     println!("\nurgency, out of fold (hazard rules + learned model, default bars): {at_default}");
     println!("{:>10} {:>8} {:>10}   {:>14} {:>10}", "plain bar", "recall", "precision", "model: recall", "precision");
     for plain in [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
-        if let (Some(u), Some(m)) = (eval::urgency_at(judged, Bars::at(plain)), eval::learned_urgency_at(judged, plain)) {
-            println!("{plain:>10.2} {:>8.3} {:>10.3}   {:>14.3} {:>10.3}", u.recall, u.precision, m.recall, m.precision);
+        if let (Some(u), Some(m)) = (eval::urgency_at(judged, Bars::at(plain)), eval::learned_urgency_at(judged, plain))
+        {
+            println!(
+                "{plain:>10.2} {:>8.3} {:>10.3}   {:>14.3} {:>10.3}",
+                u.recall, u.precision, m.recall, m.precision
+            );
         }
     }
     if let Some(u) = eval::urgency_at(judged, Bars::RULES_ONLY) {

@@ -26,7 +26,8 @@ const BUILTIN_CSV: &str = include_str!("../../data/triage/messages.csv");
 
 /// linli's own labelled set (`data/triage/messages.csv`).
 pub fn builtin() -> Vec<Row> {
-    read_csv(BUILTIN_CSV.as_bytes(), &["text".to_string()], "label", Some("urgent")).expect("the built-in labelled set is valid")
+    read_csv(BUILTIN_CSV.as_bytes(), &["text".to_string()], "label", Some("urgent"))
+        .expect("the built-in labelled set is valid")
 }
 
 /// Why a CSV could not be used.

@@ -148,7 +148,11 @@ impl Engine {
             &own
         };
         let probability = m.probabilities(&m.scores(terms))[urgent];
-        let because = if probability >= self.bars.alarmed.min(self.bars.plain) { m.reasons(terms, urgent, 3) } else { Vec::new() };
+        let because = if probability >= self.bars.alarmed.min(self.bars.plain) {
+            m.reasons(terms, urgent, 3)
+        } else {
+            Vec::new()
+        };
         Some(urgency::Learned { probability, because })
     }
 
@@ -328,7 +332,8 @@ mod tests {
 
     #[test]
     fn calm_words_that_sound_dangerous_stay_calm() {
-        for text in ["电表箱没有冒烟 就是有点响", "楼上已经不漏了 谢谢", "【通知】明天整栋楼停电检修"] {
+        for text in ["电表箱没有冒烟 就是有点响", "楼上已经不漏了 谢谢", "【通知】明天整栋楼停电检修"]
+        {
             assert!(!triage(text).urgent, "{text}");
         }
     }
