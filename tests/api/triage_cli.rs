@@ -27,6 +27,7 @@ fn linli(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/triage/messages.csv");
 const HOLDOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/triage/holdout.csv");
+const DANGER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/triage/holdout_danger.csv");
 
 #[test]
 fn one_message_as_json() {
@@ -43,7 +44,9 @@ fn one_message_as_json() {
         "floor",
         "urgent",
         "urgent_cue",
+        "urgent_reason",
         "is_report",
+        "because",
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
@@ -79,11 +82,13 @@ fn train_then_use_and_refuse_a_corrupt_model() {
         None,
     );
     assert!(ok, "{err}");
-    assert!(err.contains("trained on 1648 messages"), "{err}");
+    let rows = std::fs::read_to_string(DATA).expect("data").lines().count() - 1;
+    assert!(err.contains(&format!("trained on {rows} messages")) && !err.contains("urgency model"), "{err}");
     let (ok, out, err) = linli(&["triage", "--model", model_s, "楼道里有好大的煤气味"], None);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(&out).expect("json");
     assert_eq!((v["category"].as_str(), v["urgent"].as_bool()), (Some("power_gas"), Some(true)));
+    assert_eq!(v["urgent_reason"].as_str(), Some("燃气泄漏（“煤气味”）"));
 
     let mut bytes = std::fs::read(&model).expect("read");
     let mid = bytes.len() / 2;
@@ -134,4 +139,35 @@ fn eval_prints_scores_above_the_floor() {
     let (ok, _, err) =
         linli(&["triage", "eval", "--csv", DATA, "--text-col", "text", "--label-col", "label", "--folds", "1"], None);
     assert!(!ok && err.contains("--folds"), "{err}");
+}
+
+/// Recall on danger from the hold-out written blind for it: the words
+/// that set urgency off and the learned model behind them, in the shipped
+/// binary, trained by `linli triage train` and scored by `linli triage eval`.
+#[test]
+fn urgency_is_trained_reported_and_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.bin");
+    let model_s = model.to_str().expect("utf-8");
+    let data = ["--csv", DATA, "--text-col", "text", "--label-col", "label", "--urgent-col", "urgent"];
+    let (ok, _, err) = linli(&[&["triage", "train"], &data[..], &["--out", model_s]].concat(), None);
+    assert!(ok && err.contains("and the urgency model"), "{err}");
+    // The first danger the issue saw missed.
+    let (ok, out, err) = linli(&["triage", "--model", model_s, "电梯卡在六楼了,里面好像有人在拍门"], None);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!((v["category"].as_str(), v["urgent"].as_bool()), (Some("elevator"), Some(true)), "{v}");
+    assert!(v["urgent_reason"].as_str().is_some_and(|r| r.starts_with("有人被困")), "{v}");
+
+    let (ok, out, err) =
+        linli(&[&["triage", "eval"], &data[..], &["--folds", "3", "--test-csv", DANGER]].concat(), None);
+    assert!(ok, "{err}");
+    assert!(out.contains("urgency, out of fold") && out.contains("rules only"), "{out}");
+    let line = out.lines().find(|l| l.starts_with("urgency: urgent recall")).expect("hold-out urgency line");
+    let figures: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter(|w| w.contains('.'))
+        .map(|w| w.parse().expect("number"))
+        .collect();
+    assert!(figures[0] >= 0.95 && figures[1] >= 0.7, "{line}");
 }
