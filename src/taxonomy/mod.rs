@@ -136,7 +136,7 @@ pub static CATEGORIES: &[Category] = &[
         keywords: &["飞线充电", "电瓶车进楼", "私自封门", "楼道堆物", "消防通道", "灭火器", "液化气罐"],
         handlers: &[GridHead, Department(Dept::Enforcement)],
         urgent_handlers: &[],
-        deadlines: Deadlines { resolve_minutes: 72 * H, urgent_minutes: None, response_minutes: Some(2 * H) },
+        deadlines: Deadlines { resolve_minutes: 72 * H, urgent_minutes: Some(2 * H), response_minutes: Some(2 * H) },
     },
     Category {
         code: "building_safety",

@@ -54,3 +54,16 @@ async fn the_first_story_in_chromium_on_a_phone() {
     let log = server.stop().await;
     assert!(warnings(&log).is_empty(), "warnings in the server log:\n{}", log.join("\n"));
 }
+
+/// A danger typed in the building chat reaches the grid head as an urgent
+/// notice that says why (tests/browser/urgent.mjs), in the shipped binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_urgent_report_says_why_on_a_phone() {
+    let Some(chromium) = chromium() else { return };
+    let server = Shipped::start(&["--worker-interval-ms", "200"]).await;
+    let stdout = run_script(&server.base, &chromium, "urgent.mjs", &[]).await;
+    assert!(stdout.contains("browser urgent journey passed"), "{stdout}");
+    std::fs::write(format!("{ARTIFACTS}/urgent.log"), stdout.as_bytes()).expect("write the journey's log");
+    let log = server.stop().await;
+    assert!(warnings(&log).is_empty(), "warnings in the server log:\n{}", log.join("\n"));
+}
