@@ -5,12 +5,15 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::svm::Sparse;
 
 /// The terms a model knows, with their weights.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vectorizer {
-    pub vocabulary: HashMap<String, u32>,
+    /// Term → feature (a fast hash: every message looks up all its terms).
+    pub vocabulary: FxHashMap<String, u32>,
     pub idf: Vec<f32>,
     /// The block of each term (its name up to the first `:`).
     pub block: Vec<u16>,
@@ -80,22 +83,27 @@ impl Vectorizer {
 
     /// A document's weighted, block-normalised vector (features ascending).
     pub fn transform(&self, doc: &[String]) -> Sparse {
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        for t in doc {
-            if let Some(&f) = self.vocabulary.get(t) {
-                *counts.entry(f).or_default() += 1;
+        let mut ids: Vec<u32> = doc.iter().filter_map(|t| self.vocabulary.get(t).copied()).collect();
+        ids.sort_unstable();
+        let mut v: Sparse = Vec::with_capacity(ids.len());
+        for run in ids.chunk_by(|a, b| a == b) {
+            let f = run[0];
+            v.push((f, (1.0 + (run.len() as f32).ln()) * self.idf[f as usize]));
+        }
+        // A handful of blocks: a short list beats a map.
+        let mut norms: Vec<(u16, f32)> = Vec::new();
+        for (f, x) in &v {
+            let b = self.block[*f as usize];
+            match norms.iter_mut().find(|(n, _)| *n == b) {
+                Some((_, sum)) => *sum += x * x,
+                None => norms.push((b, x * x)),
             }
         }
-        let mut v: Sparse =
-            counts.into_iter().map(|(f, tf)| (f, (1.0 + (tf as f32).ln()) * self.idf[f as usize])).collect();
-        let mut norms: HashMap<u16, f32> = HashMap::new();
-        for (f, x) in &v {
-            *norms.entry(self.block[*f as usize]).or_default() += x * x;
-        }
         for (f, x) in &mut v {
-            *x /= norms[&self.block[*f as usize]].sqrt().max(f32::EPSILON);
+            let b = self.block[*f as usize];
+            let sum = norms.iter().find(|(n, _)| *n == b).map_or(0.0, |(_, s)| *s);
+            *x /= sum.sqrt().max(f32::EPSILON);
         }
-        v.sort_unstable_by_key(|(f, _)| *f);
         v
     }
 }

@@ -61,3 +61,33 @@ impl Hits {
         self.found.is_empty()
     }
 }
+
+/// A fixed list of words searched for with one automaton, built on first use.
+pub struct WordSet {
+    words: &'static [&'static str],
+    automaton: OnceLock<AhoCorasick>,
+}
+
+impl WordSet {
+    pub const fn new(words: &'static [&'static str]) -> WordSet {
+        WordSet { words, automaton: OnceLock::new() }
+    }
+
+    fn automaton(&self) -> &AhoCorasick {
+        self.automaton.get_or_init(|| AhoCorasick::new(self.words).expect("a word list builds an automaton"))
+    }
+
+    pub fn in_text(&self, text: &str) -> bool {
+        self.automaton().is_match(text)
+    }
+
+    /// Where each of the words starts in `text` (overlaps included).
+    pub fn starts(&self, text: &str) -> impl Iterator<Item = usize> {
+        self.automaton().find_overlapping_iter(text).map(|m| m.start())
+    }
+
+    /// The first word in `text`, if any.
+    pub fn first(&self, text: &str) -> Option<&'static str> {
+        self.automaton().find(text).map(|m| self.words[m.pattern().as_usize()])
+    }
+}

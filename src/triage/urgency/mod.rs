@@ -18,7 +18,7 @@ pub mod hazards;
 mod index;
 
 use hazards::{HAZARDS, Hazard};
-use index::{Hit, Hits};
+use index::{Hit, Hits, WordSet};
 
 /// How sure the learned model must be to call a message urgent on its own.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -201,9 +201,9 @@ fn near_words(n: usize, h: &Hazard, text: &str, hits: &Hits, (at, first): Hit) -
 }
 
 /// Words that take back what follows them closely: "没有冒烟", "没冒烟".
-const NEGATORS: &[&str] = &["没有", "没", "不是", "不会", "并非", "未", "不再", "无", "点不", "打不"];
+static NEGATORS: WordSet = WordSet::new(&["没有", "没", "不是", "不会", "并非", "未", "不再", "无", "点不", "打不"]);
 /// Words that make what follows them a fear or a rule, not an event.
-const HYPOTHETICAL: &[&str] = &[
+static HYPOTHETICAL: WordSet = WordSet::new(&[
     "万一",
     "如果",
     "要是",
@@ -251,9 +251,9 @@ const HYPOTHETICAL: &[&str] = &[
     "后来",
     "已联系",
     "分享",
-];
+]);
 /// Words after the danger that say it is over.
-const RESOLVED: &[&str] = &[
+static RESOLVED: WordSet = WordSet::new(&[
     "已经不",
     "不漏了",
     "修好了",
@@ -335,16 +335,14 @@ const RESOLVED: &[&str] = &[
     "保持冷静",
     "步骤",
     "补上",
-];
+]);
 
 /// Whether what follows the danger says it is over.
 fn resolved_after(after: &str) -> bool {
-    RESOLVED.iter().any(|r| {
-        after.match_indices(r).any(|(i, _)| {
-            // "还没恢复" is not over.
-            let before: String = after[..i].chars().rev().take(2).collect();
-            !["没", "不", "未"].iter().any(|n| before.contains(n))
-        })
+    RESOLVED.starts(after).any(|i| {
+        // "还没恢复" is not over.
+        let before: String = after[..i].chars().rev().take(2).collect();
+        !["没", "不", "未"].iter().any(|n| before.contains(n))
     })
 }
 
@@ -355,7 +353,7 @@ fn taken_back(text: &str, at: usize) -> bool {
         let start = before.char_indices().rev().nth(n.saturating_sub(1)).map_or(0, |(i, _)| i);
         &before[start..]
     };
-    NEGATORS.iter().any(|n| tail(2).contains(n)) || HYPOTHETICAL.iter().any(|h| tail(12).contains(h))
+    NEGATORS.in_text(tail(2)) || HYPOTHETICAL.in_text(tail(12))
 }
 
 /// The text before `at` back to the start of its clause.
@@ -394,9 +392,9 @@ fn is_planned(text: &str) -> bool {
         && ["通知", "计划", "将于", "预计", "明天", "明日", "后天", "检修", "提前"].iter().any(|m| text.contains(m))
 }
 
-/// The resident's own alarm, if they raised it.
+/// The resident's own alarm, if they raised it (the first such word).
 pub fn alarm(text: &str) -> Option<&'static str> {
-    const ALARMS: &[&str] = &[
+    static ALARMS: WordSet = WordSet::new(&[
         "快来人",
         "救命",
         "十万火急",
@@ -413,8 +411,8 @@ pub fn alarm(text: &str) -> Option<&'static str> {
         "！！",
         "!！",
         "！!",
-    ];
-    ALARMS.iter().find(|a| text.contains(*a)).copied()
+    ]);
+    ALARMS.first(text)
 }
 
 #[cfg(test)]
