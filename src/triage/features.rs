@@ -193,11 +193,99 @@ pub fn terms(fields: &[String], shape: Shape) -> Vec<String> {
     out
 }
 
-/// A term as people read it: `t:w:飞线充电` → `飞线充电`.
+/// Words that weigh in the model but tell a reader nothing about the
+/// problem ("有辆", "那里"): never shown as a reason.
+const SAYS_NOTHING: &[&str] = &[
+    "有个",
+    "有辆",
+    "有只",
+    "有条",
+    "有人",
+    "那里",
+    "这里",
+    "那边",
+    "这边",
+    "那个",
+    "这个",
+    "一个",
+    "一直",
+    "好像",
+    "里面",
+    "我们",
+    "你们",
+    "他们",
+    "大家",
+    "谁家",
+    "怎么",
+    "什么",
+    "现在",
+    "已经",
+    "还是",
+    "就是",
+    "可以",
+    "能不能",
+    "麻烦",
+    "一下",
+    "有点",
+    "非常",
+    "特别",
+    "今天",
+    "昨天",
+    "晚上",
+    "早上",
+    "不是",
+    "没有",
+    "看看",
+    "快点",
+    "赶紧",
+    "真的",
+    "的",
+    "了",
+    "在",
+    "是",
+    "有",
+    "我",
+    "你",
+    "他",
+    "她",
+    "就",
+    "都",
+    "也",
+    "还",
+    "又",
+    "很",
+    "太",
+    "啊",
+    "呀",
+    "吧",
+    "吗",
+    "呢",
+    "哦",
+    "么",
+    "着",
+    "把",
+    "被",
+    "给",
+    "和",
+    "跟",
+    "从",
+    "到",
+    "个",
+    "辆",
+    "只",
+    "条",
+    "面",
+    "那",
+    "这",
+    "一",
+];
+
+/// A term as people read it: `t:w:飞线充电` → `飞线充电` (none for emoji
+/// and for words that say nothing about the problem).
 pub fn readable(term: &str) -> Option<&str> {
     let mut parts = term.splitn(3, ':');
     let (_, kind, text) = (parts.next()?, parts.next()?, parts.next()?);
-    (kind != "x").then_some(text)
+    (kind != "x" && !SAYS_NOTHING.contains(&text)).then_some(text)
 }
 
 /// Whether a message has anything to read at all (not just emoji,
@@ -236,6 +324,7 @@ mod tests {
         assert!(!terms_of("停水", Shape::default()).iter().any(|x| x.starts_with('f')));
         assert_eq!(readable("t:w:飞线充电"), Some("飞线充电"));
         assert_eq!(readable("t:x:emoji"), None);
+        assert_eq!(readable("t:w:有辆"), None);
     }
 
     #[test]
