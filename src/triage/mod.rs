@@ -166,17 +166,10 @@ impl Engine {
         })
     }
 
-    /// The same engine with other bars for the learned urgency model.
-    pub fn with_bars(mut self, bars: urgency::Bars) -> Engine {
-        self.bars = bars;
-        self
-    }
-
     /// The learned urgency model's probability that `text` is urgent.
     pub fn urgency_probability(&self, text: &str) -> Option<f32> {
-        let m = self.urgency.as_ref()?;
-        let terms = features::terms(&[text.to_string()], m.shape);
-        Some(m.probabilities(&m.scores(&terms))[m.class_index(URGENT)?])
+        let terms = features::terms(&[text.to_string()], self.model.shape);
+        self.learned_urgency(text, &terms).map(|l| l.probability)
     }
 
     pub fn model(&self) -> &Model {

@@ -66,14 +66,14 @@ pub struct Learned {
 
 /// A hazard found in a text, and whether what was said takes it back.
 #[derive(Debug, Clone)]
-pub struct Found {
-    pub hazard: &'static Hazard,
+struct Found {
+    hazard: &'static Hazard,
     /// The words that matched, one per group, in text order.
-    pub words: Vec<&'static str>,
+    words: Vec<&'static str>,
     /// The matched word of the hazard's last group: the danger itself
     /// ("摇摇欲坠" rather than "接收锅").
-    pub cue: &'static str,
-    pub calm: bool,
+    cue: &'static str,
+    calm: bool,
 }
 
 impl Found {
@@ -105,11 +105,6 @@ pub fn evidence(text: &str) -> Evidence {
         taken_back: !found.is_empty(),
         alarm: alarm(text),
     }
-}
-
-/// The decision with the default bars.
-pub fn assess(text: &str, learned: Option<&Learned>) -> Option<Urgency> {
-    evidence(text).decide(learned, Bars::DEFAULT)
 }
 
 impl Evidence {
@@ -144,14 +139,9 @@ fn with_words(words: &str) -> String {
     if words.is_empty() { String::new() } else { format!("，依据{words}") }
 }
 
-/// The first urgency cue in `text` that stands, if any.
-pub fn cue(text: &str) -> Option<&'static str> {
-    find(text).into_iter().find(|f| !f.calm).map(|f| f.cue)
-}
-
 /// Every hazard the text mentions (at most one finding per hazard), with
 /// whether it was negated, resolved, planned or only feared.
-pub fn find(text: &str) -> Vec<Found> {
+fn find(text: &str) -> Vec<Found> {
     let hits = Hits::of(text);
     if hits.is_empty() {
         return Vec::new();

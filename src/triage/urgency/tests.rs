@@ -1,5 +1,15 @@
 use super::*;
 
+/// The decision as the engine takes it, with the default bars.
+fn assess(text: &str, learned: Option<&Learned>) -> Option<Urgency> {
+    evidence(text).decide(learned, Bars::DEFAULT)
+}
+
+/// The word that set off the hazard that stands, if any.
+fn cue(text: &str) -> Option<String> {
+    evidence(text).standing.map(|u| u.cue)
+}
+
 fn reason(text: &str) -> Option<String> {
     assess(text, None).map(|u| u.reason)
 }
@@ -65,7 +75,7 @@ fn the_learned_model_speaks_for_words_no_rule_knows() {
 
 #[test]
 fn cue_names_the_word() {
-    assert_eq!(cue("31号楼楼顶电视信号接收锅摇摇欲坠"), Some("摇摇欲坠"));
-    assert_eq!(cue("有人困在电梯里了"), Some("困在电梯"));
+    assert_eq!(cue("31号楼楼顶电视信号接收锅摇摇欲坠"), Some("摇摇欲坠".to_string()));
+    assert_eq!(cue("有人困在电梯里了"), Some("困在电梯".to_string()));
     assert_eq!(cue("98栋三单元的楼道灯不亮"), None);
 }
