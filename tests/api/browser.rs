@@ -44,26 +44,29 @@ pub async fn run_script(base: &str, chromium: &str, script: &str, env: &[(&str, 
     stdout
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_first_story_in_chromium_on_a_phone() {
-    let Some(chromium) = chromium() else { return };
+/// Walks `script` against the shipped binary: it must print `passed`, its
+/// output is kept as `{name}.log`, and the server's log must hold no warning.
+async fn walk(chromium: &str, script: &str, passed: &str) {
     let server = Shipped::start(&["--worker-interval-ms", "200"]).await;
-    let stdout = run_script(&server.base, &chromium, "story.mjs", &[]).await;
-    assert!(stdout.contains("browser story passed"), "{stdout}");
-    std::fs::write(format!("{ARTIFACTS}/story.log"), stdout.as_bytes()).expect("write the story's log");
+    let stdout = run_script(&server.base, chromium, script, &[]).await;
+    assert!(stdout.contains(passed), "{stdout}");
+    let name = script.trim_end_matches(".mjs");
+    std::fs::write(format!("{ARTIFACTS}/{name}.log"), stdout.as_bytes()).expect("write the journey's log");
     let log = server.stop().await;
     assert!(warnings(&log).is_empty(), "warnings in the server log:\n{}", log.join("\n"));
 }
 
-/// A danger typed in the building chat reaches the grid head as an urgent
-/// notice that says why (tests/browser/urgent.mjs), in the shipped binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_story_in_chromium_on_a_phone() {
+    let Some(chromium) = chromium() else { return };
+    walk(&chromium, "story.mjs", "browser story passed").await;
+}
+
+/// A danger typed in the building chat, or in the building's report form,
+/// reaches the grid head as an urgent notice that says why
+/// (tests/browser/urgent.mjs), in the shipped binary.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_urgent_report_says_why_on_a_phone() {
     let Some(chromium) = chromium() else { return };
-    let server = Shipped::start(&["--worker-interval-ms", "200"]).await;
-    let stdout = run_script(&server.base, &chromium, "urgent.mjs", &[]).await;
-    assert!(stdout.contains("browser urgent journey passed"), "{stdout}");
-    std::fs::write(format!("{ARTIFACTS}/urgent.log"), stdout.as_bytes()).expect("write the journey's log");
-    let log = server.stop().await;
-    assert!(warnings(&log).is_empty(), "warnings in the server log:\n{}", log.join("\n"));
+    walk(&chromium, "urgent.mjs", "browser urgent journey passed").await;
 }

@@ -99,3 +99,23 @@ export async function signIn(context, username, next) {
   return page;
 }
 
+
+// Reloads `page` until `ready()` holds (what the background worker writes
+// arrives a moment later), a quarter second apart, at most `times` times.
+export async function reloadUntil(page, ready, times = 40) {
+  for (let i = 0; i < times && !(await ready()); i++) {
+    await page.waitForTimeout(250);
+    await page.reload();
+  }
+}
+
+// Types `text` in the building chat open in `page` and sends it (one tap
+// for `role`); the thread of the message once `ready(thread)` holds.
+export async function sendInChat(page, role, text, ready) {
+  await page.getByLabel("消息").fill(text);
+  await tap(role, "发送", () => page.getByRole("button", { name: "发送" }).click());
+  await page.waitForURL(/sent=1/);
+  const thread = page.locator("li.latest");
+  await reloadUntil(page, () => ready(thread), 20);
+  return thread;
+}

@@ -10,7 +10,7 @@
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { join } from "node:path";
-import { ARTIFACTS, BASE, audit, check, launch, phone, problems, shooter, signIn, tap, taps } from "./lib.mjs";
+import { ARTIFACTS, BASE, audit, check, launch, phone, problems, reloadUntil, sendInChat, shooter, signIn, tap, taps } from "./lib.mjs";
 
 const B98 = "32060201100301098";
 // This run's screenshots only (other scripts' files stay).
@@ -59,15 +59,9 @@ try {
   await snap(resident, "resident-building");
   await audit(resident, "building page");
   await tap("resident", "本楼楼栋群", () => resident.getByRole("link", { name: "本楼楼栋群" }).click());
-  await resident.getByLabel("消息").fill("三单元楼道灯不亮了，晚上上下楼看不见");
-  await tap("resident", "发送", () => resident.getByRole("button", { name: "发送" }).click());
-  await resident.waitForURL(/sent=1/);
   // linli's lines come from the worker a moment after the message.
-  const thread = resident.locator("li.latest");
-  for (let i = 0; i < 20 && (await thread.locator("ol.progress li").count()) < 2; i++) {
-    await resident.waitForTimeout(250);
-    await resident.reload();
-  }
+  const thread = await sendInChat(resident, "resident", "三单元楼道灯不亮了，晚上上下楼看不见",
+    async (t) => (await t.locator("ol.progress li").count()) >= 2);
   const caseLine = await thread.locator(".case-line").textContent();
   const caseId = caseLine.match(/#(\d+)/)[1];
   check(caseLine.includes("已派遣"), `the chat message became case #${caseId}, dispatched at once`);
@@ -91,11 +85,8 @@ try {
   const propertyContext = await browser.newContext(phone);
   const property = await signIn(propertyContext, "wuye", "/app/cases");
   const notice = property.locator(`.notices a[href^="/app/cases/${caseId}?"]`);
-  await notice.waitFor({ timeout: 15000 }).catch(async () => {
-    // The notice is written by the background worker: look again.
-    await property.reload();
-    await notice.waitFor({ timeout: 15000 });
-  });
+  // The notice is written by the background worker.
+  await reloadUntil(property, async () => (await notice.count()) > 0);
   check((await notice.textContent()).includes("新工单"), "the property company has the new job's notice");
   await snap(property, "property-inbox");
   await audit(property, "property inbox");
