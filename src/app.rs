@@ -35,6 +35,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::centre::endpoints(),
         crate::notify::endpoints(),
         crate::wecom::api::endpoints(),
+        crate::campaigns::api::endpoints(),
+        crate::campaigns::pages::endpoints(),
     ]
     .into_iter()
     .flatten()
@@ -44,8 +46,12 @@ pub fn endpoints() -> Vec<Endpoint> {
 /// Everything the background worker runs, as each feature registers it.
 pub fn registry() -> Registry {
     Registry {
-        timers: crate::cases::timers::KINDS.to_vec(),
-        consumers: vec![crate::channels::consumers::PROGRESS_LINES, crate::cases::consumers::ROBOTS],
+        timers: [crate::cases::timers::KINDS.as_slice(), crate::campaigns::timers::KINDS.as_slice()].concat(),
+        consumers: vec![
+            crate::channels::consumers::PROGRESS_LINES,
+            crate::cases::consumers::ROBOTS,
+            crate::campaigns::consumers::FIXES,
+        ],
         periodic: vec![
             crate::cases::rollup::COMPACT,
             crate::cases::rollup::FULL_COMPACT,
@@ -53,6 +59,12 @@ pub fn registry() -> Registry {
             crate::people::privacy::RETENTION,
         ],
     }
+}
+
+/// The features' demo stories, told through their services once the demo
+/// district is loaded (they need a running context, not only the tree).
+pub async fn load_demo_stories(ctx: &Ctx) -> crate::error::Result<()> {
+    crate::campaigns::demo::load(ctx).await
 }
 
 /// One pass of the background worker, as a running server makes them.

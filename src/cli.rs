@@ -104,6 +104,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("the demo data is already in {}", crate::db::redact_url(&config.database_url));
             } else {
                 crate::demo::load(&db).await?;
+                crate::platform::cursor::ensure(&db, &crate::app::registry().consumers, crate::time::now_ms()).await?;
+                let ctx = crate::platform::Ctx::new(db.clone(), config.clone(), crate::time::Clock::system());
+                crate::app::load_demo_stories(&ctx).await?;
+                ctx.close().await;
                 println!("demo data loaded into {}", crate::db::redact_url(&config.database_url));
             }
             db.close().await;

@@ -103,6 +103,9 @@ pub fn what_zh(what: &str) -> &str {
         "notice board" => "公示牌",
         "role" => "职务",
         "api client" => "接入应用",
+        "campaign" => "排查活动",
+        "finding" => "隐患",
+        "notice" => "整改告知单",
         other => other,
     }
 }

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod attachments;
 pub mod auth;
+pub mod campaigns;
 pub mod bench;
 pub mod cases;
 pub mod centre;

@@ -35,7 +35,8 @@ impl Server {
 
     pub async fn build_with(config: Config, listener: TcpListener, env: Environment) -> anyhow::Result<Server> {
         let db = open_database(&config).await?;
-        if config.load_demo && crate::demo::is_empty(&db).await? {
+        let load_demo = config.load_demo && crate::demo::is_empty(&db).await?;
+        if load_demo {
             let started = std::time::Instant::now();
             crate::demo::load(&db).await.context("loading the demo data")?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo data loaded");
@@ -48,6 +49,9 @@ impl Server {
         // Consumers get their cursors before the first request can append an event.
         crate::platform::cursor::ensure(&db, &crate::app::registry().consumers, env.clock.now_ms()).await?;
         let state = Ctx::new(db, config, env.clock);
+        if load_demo {
+            crate::app::load_demo_stories(&state).await.context("loading the demo stories")?;
+        }
         Ok(Server { listener, state })
     }
 

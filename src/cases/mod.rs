@@ -42,6 +42,8 @@ crate::text_enum! {
         Wecom = "wecom",
         /// Entered by staff (phone call, visit, patrol).
         Staff = "staff",
+        /// A hazard found in a sweep campaign (`campaigns`).
+        Sweep = "sweep",
     }
 }
 

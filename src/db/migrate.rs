@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "scale"),
     migration!(7, "publicity"),
     migration!(8, "platform"),
+    migration!(9, "campaigns"),
 ];
 
 /// Serialises concurrent `migrate` runs of several app servers on one PostgreSQL.

@@ -2,7 +2,7 @@
 //! entrance notice board (公示栏).
 
 use super::font::CjkFont;
-use super::pdf::{self, BLACK, GREY, Page, RED, Rgb, WHITE};
+use super::pdf::{self, BLACK, GREY, Page, RED, Rgb, WHITE, centred};
 use crate::directory::Directory;
 
 /// What a work card shows.
@@ -54,13 +54,6 @@ pub fn work_card(font: &CjkFont, card: &WorkCard) -> Result<Vec<u8>, String> {
     page.text(x + 8.0, y + h - 9.0, 7.0, GREY, "谨防冒充社区工作人员");
     page.text(20.0, 190.0, 8.0, GREY, "沿边框剪下，塑封后佩戴。");
     pdf::render(font, &format!("{} 工作证", card.name), &[page])
-}
-
-/// Text centred across the horizontal `span` (left, width) in mm.
-fn centred(page: &mut Page, font: &CjkFont, span: (f32, f32), y: f32, size: f32, color: Rgb, text: &str) {
-    let (x, w) = span;
-    let tw = pdf::text_width(font, size, text);
-    page.text(x + (w - tw) / 2.0, y, size, color, text);
 }
 
 /// The entrance board of one building.

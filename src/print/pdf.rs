@@ -225,3 +225,10 @@ pub fn render(font: &CjkFont, title: &str, pages: &[Page]) -> Result<Vec<u8>, St
     pdf.cmap(cmap_id, &cmap.finish());
     Ok(pdf.finish())
 }
+
+/// Text centred across the horizontal `span` (left, width) in mm.
+pub fn centred(page: &mut Page, font: &CjkFont, span: (f32, f32), y: f32, size: f32, color: Rgb, text: &str) {
+    let (x, w) = span;
+    let tw = text_width(font, size, text);
+    page.text(x + (w - tw) / 2.0, y, size, color, text);
+}

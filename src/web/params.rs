@@ -35,6 +35,11 @@ impl Params {
         Ok(first.filter(|v| !v.is_empty()))
     }
 
+    /// Every non-empty value of `name` (checkboxes of one name), trimmed.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim()).collect()
+    }
+
     pub fn required(&self, name: &str) -> Result<&str> {
         self.optional(name)?.ok_or_else(|| Error::invalid(name, "必须填写"))
     }

@@ -286,6 +286,22 @@ impl TestApp {
     }
 
     /// POSTs a form (Open311) and returns the status and raw body.
+    /// POSTs JSON as a signed-in user with an `Idempotency-Key`.
+    pub async fn send_keyed(&self, path: &str, token: &str, key: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}")))
+    }
+
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
         let resp = self.client.post(self.url(path)).form(form).send().await.expect("request");
         (resp.status().as_u16(), resp.text().await.expect("body"))

@@ -9,6 +9,7 @@ mod layers;
 
 mod authz;
 mod browser;
+mod campaigns;
 mod cases;
 mod centre;
 mod channels;
