@@ -9,8 +9,8 @@
 pub mod app;
 pub mod attachments;
 pub mod auth;
-pub mod campaigns;
 pub mod bench;
+pub mod campaigns;
 pub mod cases;
 pub mod centre;
 pub mod channels;

@@ -105,8 +105,10 @@
     const swept = u.swept_at || waiting.length > 0;
     const found = mine.length > 0 || waiting.some((q) => q.kind === "finding");
     const label = found ? t("有隐患", "Hazard found") : swept ? t("✓ 无隐患", "✓ Clean") : t("未排查", "Not swept");
-    const card = el("section", { class: swept ? "card unit done" : "card unit", "data-unit": u.unit, "data-building": code },
-      el("div", { class: "head" }, el("strong", {}, `${u.unit}${t("单元", " unit")}`), el("span", { class: "badge" }, label)));
+    const state = found ? "card unit found" : swept ? "card unit done" : "card unit";
+    const card = el("section", { class: state, "data-unit": u.unit, "data-building": code },
+      el("div", { class: "head" }, el("strong", {}, `${u.unit}${t("单元", " unit")}`),
+        el("span", { class: found ? "badge urgent" : swept ? "badge ok" : "badge" }, label)));
     for (const f of mine) {
       card.append(findingLine(`${f.check_name}${f.room ? " " + f.room + t("室", "") : ""}${f.floor ? " " + f.floor + t("楼", "F") : ""} · ${stateName(f.state)}`, false, reinspectButtons(f)));
     }
@@ -117,7 +119,8 @@
     else {
       const choices = el("div", { class: "choices" });
       if (!swept) choices.append(el("button", { class: "primary", "data-action": "clean", onclick: () => clean(code, u.unit) }, t("无隐患", "Clean")));
-      choices.append(el("button", { "data-action": "hazard", onclick: () => { open = here; choice = null; draw(); } }, t("有隐患", "Hazard")));
+      choices.append(el("button", { "data-action": "hazard", onclick: () => { open = here; choice = null; draw(); } },
+        found ? t("再记一处", "Another hazard") : t("有隐患", "Hazard")));
       card.append(choices);
     }
     return card;

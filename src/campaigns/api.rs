@@ -39,7 +39,11 @@ async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>
     Ok(Json(json!({ "campaigns": service::list(&state, &actor).await? })))
 }
 
-async fn create(State(state): State<AppState>, actor: Actor, ApiJson(input): ApiJson<NewCampaign>) -> Result<(StatusCode, Json<Value>)> {
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<NewCampaign>,
+) -> Result<(StatusCode, Json<Value>)> {
     let campaign = service::create(&state, &actor, input).await?;
     Ok((StatusCode::CREATED, Json(campaign_json(&state, &actor, campaign.id).await?)))
 }
@@ -68,7 +72,12 @@ struct UnitInput {
     unit: i64,
 }
 
-async fn clean_unit(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, ApiJson(input): ApiJson<UnitInput>) -> Result<Json<Value>> {
+async fn clean_unit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<UnitInput>,
+) -> Result<Json<Value>> {
     let target = service::mark_clean(&state, &actor, id, &input.building, input.unit).await?;
     Ok(Json(json!({ "unit": target })))
 }
@@ -89,7 +98,12 @@ async fn record_finding(
     Ok((status, Json(json!({ "finding": finding, "replayed": replayed }))))
 }
 
-async fn coverage(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, params: Params) -> Result<Json<Value>> {
+async fn coverage(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    params: Params,
+) -> Result<Json<Value>> {
     let (indicators, buildings) = service::coverage(&state, &actor, id, params.text("node", 40)?).await?;
     Ok(Json(json!({ "indicators": indicators, "buildings": buildings })))
 }
@@ -105,7 +119,12 @@ async fn finding(State(state): State<AppState>, actor: Actor, Path(id): Path<i64
     Ok(Json(json!({ "finding": f, "state_name": f.state.name_zh(), "notice": notice, "steps": steps })))
 }
 
-async fn issue_notice(State(state): State<AppState>, actor: Actor, headers: HeaderMap, Path(id): Path<i64>) -> Result<(StatusCode, Json<Value>)> {
+async fn issue_notice(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<Value>)> {
     let (finding, notice) = service::issue_notice(&state, &actor, id).await?;
     let base = crate::web::base_url(&state, &headers);
     Ok((
@@ -119,18 +138,34 @@ async fn issue_notice(State(state): State<AppState>, actor: Actor, headers: Head
     ))
 }
 
-async fn notice_pdf(State(state): State<AppState>, actor: Actor, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response> {
+async fn notice_pdf(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     let (bytes, name) = super::pages::notice_pdf(&state, &actor, &headers, id).await?;
     let disposition = crate::print::pages::content_disposition(&format!("notice-{id}.pdf"), &name);
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
 }
 
-async fn record_enforcement(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, ApiJson(input): ApiJson<EnforcementInput>) -> Result<Json<Value>> {
+async fn record_enforcement(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<EnforcementInput>,
+) -> Result<Json<Value>> {
     let f = service::record_enforcement(&state, &actor, id, input).await?;
     Ok(Json(json!({ "finding": f, "state_name": f.state.name_zh() })))
 }
 
-async fn reinspect(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, ApiJson(input): ApiJson<ReinspectionInput>) -> Result<Json<Value>> {
+async fn reinspect(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ReinspectionInput>,
+) -> Result<Json<Value>> {
     let f = service::reinspect(&state, &actor, id, input).await?;
     Ok(Json(json!({ "finding": f, "state_name": f.state.name_zh() })))
 }

@@ -55,11 +55,8 @@ pub async fn load(ctx: &Ctx) -> Result<()> {
     let mut found = Vec::new();
     for (n, unit_with, check, floor, room, note) in hazards {
         let code = format!("32060201100301{n:03}");
-        let targets: Vec<_> = store::targets(&ctx.db, campaign.id, None)
-            .await?
-            .into_iter()
-            .filter(|t| t.building_code == code)
-            .collect();
+        let targets: Vec<_> =
+            store::targets(&ctx.db, campaign.id, None).await?.into_iter().filter(|t| t.building_code == code).collect();
         for t in &targets {
             let Some(member) = t.assignee_person_id else { continue };
             let actor = person(ctx, member).await?;
@@ -76,7 +73,8 @@ pub async fn load(ctx: &Ctx) -> Result<()> {
                 note: Some(note.into()),
                 photos: Vec::new(),
             };
-            let (f, _) = service::record_finding(ctx, &actor, campaign.id, input, &format!("demo-{n}-{unit_with}")).await?;
+            let (f, _) =
+                service::record_finding(ctx, &actor, campaign.id, input, &format!("demo-{n}-{unit_with}")).await?;
             found.push((f, actor));
         }
     }
@@ -84,7 +82,10 @@ pub async fn load(ctx: &Ctx) -> Result<()> {
         service::issue_notice(ctx, &staff, f.id).await?;
         match f.check_code.as_str() {
             "clutter" => {
-                let fixed = service::ReinspectionInput { fixed: true, note: Some("杂物已清空".into()), photos: Vec::new() };
+                let fixed =
+                    service::ReinspectionInput {
+                        fixed: true, note: Some("杂物已清空".into()), photos: Vec::new()
+                    };
                 service::reinspect(ctx, member, f.id, fixed).await?;
             }
             "flying_cable" => overdue(ctx, f.id).await?,

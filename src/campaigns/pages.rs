@@ -15,8 +15,8 @@ use super::service::{self, BuildingRow, NewCampaign};
 use super::store::{self, Notice, Step};
 use super::{Campaign, Check, Finding, FindingState, pdf};
 use crate::auth::frame::{Chrome, checked_form, signed_in};
-use crate::auth::{Actor, Role};
 use crate::auth::session::WebUser;
+use crate::auth::{Actor, Role};
 use crate::error::{Error, Result};
 use crate::org::{Level, OrgNode};
 use crate::ui::{PageError, render};
@@ -36,8 +36,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::get("/static/campaigns.js", campaigns_js),
         Endpoint::get("/static/campaigns.css", campaigns_css),
         Endpoint::get("/notices/{token}", notice_page),
-        Endpoint::post("/notices/{token}/answer", answer)
-            .map(|h| h.layer(axum::extract::DefaultBodyLimit::disable())),
+        Endpoint::post("/notices/{token}/answer", answer).map(|h| h.layer(axum::extract::DefaultBodyLimit::disable())),
     ]
 }
 
@@ -96,7 +95,11 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap) -> Result<
 }
 
 /// The list page's form: the chosen node, dates and the checked hazard types.
-async fn create_from_form(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, PageError> {
+async fn create_from_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
     let user = signed_in(&state, &headers, LIST).await?;
     let created = async {
         let form = checked_form(&user, &body)?;
@@ -119,9 +122,7 @@ async fn create_from_form(State(state): State<AppState>, headers: HeaderMap, bod
     .await;
     match created {
         Ok(c) => Ok(Redirect::to(&format!("/app/campaigns/{}", c.id)).into_response()),
-        Err(e @ Error::Invalid { .. }) => {
-            Ok(render(list_view(&state, &headers, &user, Some(e.page_message())).await?))
-        }
+        Err(e @ Error::Invalid { .. }) => Ok(render(list_view(&state, &headers, &user, Some(e.page_message())).await?)),
         Err(e) => Err(e.into()),
     }
 }
@@ -141,6 +142,8 @@ struct FindingItem {
 struct CampaignPage {
     chrome: Chrome,
     campaign: Campaign,
+    /// The node the matrix and indicators are narrowed to, if any.
+    part: Option<OrgNode>,
     indicators: Indicators,
     buildings: Vec<BuildingRow>,
     findings: Vec<FindingItem>,
@@ -166,15 +169,39 @@ fn day(ms: i64) -> String {
     crate::time::to_cst(ms).format("%Y-%m-%d %H:%M").to_string()
 }
 
-async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response, PageError> {
+/// The part of the campaign a reader looks at first: a grid head or member
+/// their own grid or building, everyone else the whole campaign.
+async fn own_part(state: &AppState, user: &WebUser, paths: &[String]) -> Result<Option<OrgNode>> {
+    let inside =
+        user.person.grants.iter().filter(|g| matches!(g.role, Role::GridHead | Role::MicroGridMember)).find(|g| {
+            g.node_path.as_deref().is_some_and(|own| paths.iter().any(|p| own.starts_with(p.as_str()) && own != p))
+        });
+    match inside.and_then(|g| g.node_id) {
+        Some(node) => Ok(Some(crate::org::store::node_by_id(&state.db, node).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn campaign_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    params: crate::web::params::Params,
+) -> Result<Response, PageError> {
     let path = format!("/app/campaigns/{id}");
     let user = signed_in(&state, &headers, &path).await?;
     let actor = Actor::Person(user.person.clone());
-    let (campaign, _) = service::visible(&state, &actor, id).await?;
-    let (indicators, buildings) = service::coverage(&state, &actor, id, None).await?;
+    let (campaign, paths) = service::visible(&state, &actor, id).await?;
+    let part = match params.text("node", 40)? {
+        Some("all") => None,
+        Some(code) => Some(crate::org::store::node_by_code(&state.db, code).await?),
+        None => own_part(&state, &user, &paths).await?,
+    };
+    let (indicators, buildings) = service::coverage(&state, &actor, id, part.as_ref().map(|n| n.code.as_str())).await?;
     let (_, _, mine, _) = service::sweep_of(&state, &actor, id).await?;
     let mut findings = Vec::new();
-    for f in store::findings(&state.db, id, &[]).await? {
+    let in_part = |f: &Finding| part.as_ref().is_none_or(|n| f.node_path.starts_with(&n.path));
+    for f in store::findings(&state.db, id, &[]).await?.into_iter().filter(in_part) {
         let p = &user.person;
         let enforcer = service::is_enforcer(&state, p, &f.node_path).await?;
         let open = f.state != FindingState::Fixed;
@@ -191,7 +218,16 @@ async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, Path(i
     }
     let checks = store::checks(&state.db, id).await?;
     let chrome = Chrome::new(&headers, Some(&user), &path);
-    Ok(render(CampaignPage { chrome, campaign, indicators, buildings, findings, checks, may_sweep: !mine.is_empty() }))
+    Ok(render(CampaignPage {
+        chrome,
+        campaign,
+        part,
+        indicators,
+        buildings,
+        findings,
+        checks,
+        may_sweep: !mine.is_empty(),
+    }))
 }
 
 #[derive(Template)]
@@ -201,7 +237,11 @@ struct SweepPage {
     campaign: Campaign,
 }
 
-async fn sweep_page(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response, PageError> {
+async fn sweep_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let path = format!("/app/campaigns/{id}/sweep");
     let user = signed_in(&state, &headers, &path).await?;
     let (campaign, _) = service::visible(&state, &Actor::Person(user.person.clone()), id).await?;
@@ -216,7 +256,8 @@ pub async fn notice_pdf(state: &AppState, actor: &Actor, headers: &HeaderMap, id
     let check = checks.iter().find(|c| c.code == f.check_code);
     let directory = crate::directory::Directory::load(&state.db, &f.building_code, Some(f.unit)).await?;
     let contacts = pdf::contacts(&directory);
-    let issuer = directory.community.as_ref().map_or_else(|| "社区居民委员会".to_string(), |c| format!("{}居民委员会", c.name));
+    let issuer =
+        directory.community.as_ref().map_or_else(|| "社区居民委员会".to_string(), |c| format!("{}居民委员会", c.name));
     let sheet = pdf::NoticeSheet {
         number: format!("PC{}-{:05}", f.campaign_id, f.id),
         issuer,
@@ -258,7 +299,12 @@ struct NoticePage {
     message: Option<String>,
 }
 
-async fn notice_view(state: &AppState, headers: &HeaderMap, token: &str, message: Option<String>) -> Result<NoticePage> {
+async fn notice_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    message: Option<String>,
+) -> Result<NoticePage> {
     let notice = store::notice_by_token(&state.db, token).await?.ok_or_else(|| Error::not_found("notice", "?"))?;
     let f = store::finding(&state.db, notice.finding_id).await?;
     let checks = store::checks(&state.db, f.campaign_id).await?;
@@ -288,7 +334,11 @@ async fn notice_view(state: &AppState, headers: &HeaderMap, token: &str, message
     })
 }
 
-async fn notice_page(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, PageError> {
+async fn notice_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
     Ok(render(notice_view(&state, &headers, &token, None).await?))
 }
 

@@ -23,8 +23,10 @@ pub struct NoticeSheet {
 /// Who to call, from the building's directory: the micro-grid member, the
 /// grid head, the community office (phones as publicised).
 pub fn contacts(d: &Directory) -> Vec<String> {
-    let phone = |p: &crate::people::PublicRole| p.phone.as_ref().map(|ph| format!("  {}", ph.shown())).unwrap_or_default();
-    let mut out: Vec<String> = d.micro_grid_members.iter().map(|m| format!("微网格员 {}{}", m.name, phone(m))).collect();
+    let phone =
+        |p: &crate::people::PublicRole| p.phone.as_ref().map(|ph| format!("  {}", ph.shown())).unwrap_or_default();
+    let mut out: Vec<String> =
+        d.micro_grid_members.iter().map(|m| format!("微网格员 {}{}", m.name, phone(m))).collect();
     out.extend(d.grid_head.iter().map(|h| format!("网格长 {}{}", h.name, phone(h))));
     out.extend(d.community_office.iter().map(|o| format!("{}  {}", o.name, o.phone.clone().unwrap_or_default())));
     out
@@ -54,7 +56,16 @@ pub fn notice(font: &CjkFont, n: &NoticeSheet, contacts: &[String]) -> Result<Ve
     };
     paragraph(&mut page, &mut y, "存在隐患", &found, 12.0);
     paragraph(&mut page, &mut y, "违反规定", &n.legal_basis, 11.0);
-    paragraph(&mut page, &mut y, "整改要求", &format!("请于 {} 前自行整改完毕。逾期未整改的，将提请街道综合执法队伍依法联合整治（清理、拆除或责令整改）。", n.due), 12.0);
+    paragraph(
+        &mut page,
+        &mut y,
+        "整改要求",
+        &format!(
+            "请于 {} 前自行整改完毕。逾期未整改的，将提请街道综合执法队伍依法联合整治（清理、拆除或责令整改）。",
+            n.due
+        ),
+        12.0,
+    );
     page.text(20.0, y, 12.0, RED, "联系我们");
     y += 7.0;
     for line in contacts {

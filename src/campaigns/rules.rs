@@ -202,7 +202,13 @@ pub fn is_recurrence(f: &FindingFacts, history: &[FindingFacts]) -> bool {
 mod tests {
     use super::*;
 
-    fn fact(state: FindingState, found_at: i64, due_at: Option<i64>, fixed_at: Option<i64>, enforced: bool) -> FindingFacts {
+    fn fact(
+        state: FindingState,
+        found_at: i64,
+        due_at: Option<i64>,
+        fixed_at: Option<i64>,
+        enforced: bool,
+    ) -> FindingFacts {
         FindingFacts {
             building_id: 1,
             unit: 3,
@@ -221,7 +227,9 @@ mod tests {
     fn the_defaults_are_a_valid_checklist_with_the_seeds_three() {
         let checks = default_checks();
         validate_checks(&checks).expect("valid");
-        for name in ["私自封门", "乱堆杂物", "飞线充电", "消防通道堵塞", "灭火器缺失/过期", "电表箱裸露", "楼道堆放易燃物"] {
+        for name in
+            ["私自封门", "乱堆杂物", "飞线充电", "消防通道堵塞", "灭火器缺失/过期", "电表箱裸露", "楼道堆放易燃物"]
+        {
             assert!(checks.iter().any(|c| c.name == name), "{name}");
         }
         assert!(is_urgent(checks.iter().find(|c| c.code == "flying_cable").expect("flying cable")));
@@ -243,8 +251,12 @@ mod tests {
     fn a_campaign_ends_at_the_end_of_its_last_day_in_china() {
         let (_, _, ends_at) = campaign_days("2026-12-01", "2026-12-07").expect("valid");
         assert_eq!(crate::time::to_rfc3339(ends_at + 1), "2026-12-08T00:00:00+08:00");
-        assert!(matches!(campaign_days("2026-12-07", "2026-12-01"), Err(Error::Invalid { field, .. }) if field == "ends_on"));
-        assert!(matches!(campaign_days("12/01", "2026-12-01"), Err(Error::Invalid { field, .. }) if field == "starts_on"));
+        assert!(
+            matches!(campaign_days("2026-12-07", "2026-12-01"), Err(Error::Invalid { field, .. }) if field == "ends_on")
+        );
+        assert!(
+            matches!(campaign_days("12/01", "2026-12-01"), Err(Error::Invalid { field, .. }) if field == "starts_on")
+        );
     }
 
     #[test]

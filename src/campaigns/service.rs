@@ -37,13 +37,8 @@ pub struct NewCampaign {
 }
 
 /// Roles that see a campaign wherever it overlaps their area.
-const VIEWERS: &[Role] = &[
-    Role::MicroGridMember,
-    Role::GridHead,
-    Role::CommunityStaff,
-    Role::CommandCentre,
-    Role::Admin,
-];
+const VIEWERS: &[Role] =
+    &[Role::MicroGridMember, Role::GridHead, Role::CommunityStaff, Role::CommandCentre, Role::Admin];
 /// Roles that may issue and print a notice in their area (besides enforcement).
 pub const NOTICERS: &[Role] = &[Role::GridHead, Role::CommunityStaff, Role::CommandCentre, Role::Admin];
 
@@ -178,7 +173,8 @@ fn assignee(sweepers: &[(i64, Role, i64)], path: &[i64], grid: Option<i64>) -> O
         .rev()
         .take_while(|n| Some(**n) != grid)
         .find_map(|n| sweepers.iter().find(|(_, r, at)| *r == Role::MicroGridMember && at == n).map(|s| s.0));
-    member.or_else(|| grid.and_then(|g| sweepers.iter().find(|(_, r, at)| *r == Role::GridHead && *at == g).map(|s| s.0)))
+    member
+        .or_else(|| grid.and_then(|g| sweepers.iter().find(|(_, r, at)| *r == Role::GridHead && *at == g).map(|s| s.0)))
 }
 
 /// Whether the person may sweep (and re-inspect) this target.
@@ -241,7 +237,13 @@ pub struct NewFindingInput {
 
 /// Records a finding and files its case, once per idempotency key: the same
 /// key again returns the first finding (`true`: it was such a replay).
-pub async fn record_finding(ctx: &Ctx, actor: &Actor, id: i64, input: NewFindingInput, key: &str) -> Result<(Finding, bool)> {
+pub async fn record_finding(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: i64,
+    input: NewFindingInput,
+    key: &str,
+) -> Result<(Finding, bool)> {
     let (campaign, _) = visible(ctx, actor, id).await?;
     let p = actor.require_person()?;
     let key = idempotency_key(p.person_id, key)?;
@@ -428,7 +430,8 @@ pub(super) async fn tell_reinspector(tx: &mut Tx, f: &Finding, why: &str, now: i
 pub async fn enforcement_list(ctx: &Ctx, actor: &Actor, id: i64) -> Result<Vec<Finding>> {
     let (_, paths) = visible(ctx, actor, id).await?;
     let p = actor.require_person()?;
-    let mut allowed = paths.iter().any(|path| p.covers(Role::MANAGERS, path) || reaches(p, &[Role::CommandCentre], path));
+    let mut allowed =
+        paths.iter().any(|path| p.covers(Role::MANAGERS, path) || reaches(p, &[Role::CommandCentre], path));
     for path in &paths {
         allowed = allowed || is_enforcer(ctx, p, path).await?;
     }
@@ -456,14 +459,18 @@ pub async fn record_enforcement(ctx: &Ctx, actor: &Actor, id: i64, input: Enforc
     if !(is_enforcer(ctx, p, &f.node_path).await? || p.has_role(Role::Admin)) {
         return Err(Error::Forbidden("执法结果由综合执法队员记录".into()));
     }
-    let outcome = Outcome::parse(input.outcome.trim())
-        .ok_or_else(|| Error::invalid("outcome", "应为 清理、拆除、责令整改 或 移交（cleared/demolished/ordered/transferred）"))?;
+    let outcome = Outcome::parse(input.outcome.trim()).ok_or_else(|| {
+        Error::invalid("outcome", "应为 清理、拆除、责令整改 或 移交（cleared/demolished/ordered/transferred）")
+    })?;
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 500) {
         return Err(Error::invalid("note", "最多 500 个字"));
     }
     check_photos(&input.photos)?;
-    if !matches!(f.state, FindingState::Enforcement | FindingState::Enforced | FindingState::Notice | FindingState::Open) {
+    if !matches!(
+        f.state,
+        FindingState::Enforcement | FindingState::Enforced | FindingState::Notice | FindingState::Open
+    ) {
         return Err(Error::Conflict(format!("这处隐患当前“{}”，不在联合执法清单上", f.state.name_zh())));
     }
     let now = ctx.now();
@@ -472,7 +479,12 @@ pub async fn record_enforcement(ctx: &Ctx, actor: &Actor, id: i64, input: Enforc
     store::set_state(&mut tx, f.id, FindingState::Enforced, now).await?;
     tell_reinspector(&mut tx, &f, &format!("联合执法已{}", outcome.name_zh()), now).await?;
     tx.commit().await?;
-    let text = format!("联合执法：{}（{}）{}", outcome.name_zh(), p.name_with_role(), note.map(|n| format!("，{n}")).unwrap_or_default());
+    let text = format!(
+        "联合执法：{}（{}）{}",
+        outcome.name_zh(),
+        p.name_with_role(),
+        note.map(|n| format!("，{n}")).unwrap_or_default()
+    );
     comment_on_case(ctx, f.case_id, &text, &input.photos).await?;
     store::finding(&ctx.db, f.id).await
 }
@@ -628,7 +640,11 @@ pub async fn coverage(ctx: &Ctx, actor: &Actor, id: i64, node: Option<&str>) -> 
         };
         match rows.last_mut() {
             Some(row) if row.code == t.building_code => row.units.push(cell),
-            _ => rows.push(BuildingRow { code: t.building_code.clone(), name: t.building_name.clone(), units: vec![cell] }),
+            _ => rows.push(BuildingRow {
+                code: t.building_code.clone(),
+                name: t.building_name.clone(),
+                units: vec![cell],
+            }),
         }
     }
     Ok((indicators, rows))

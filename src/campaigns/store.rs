@@ -163,10 +163,8 @@ pub async fn campaigns(db: &Db) -> Result<Vec<(Campaign, Vec<String>)>> {
 }
 
 pub async fn node_paths<'a>(on: impl Into<On<'a>>, campaign_id: i64) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = query("SELECT node_path FROM campaign_nodes WHERE campaign_id = $1")
-        .bind(campaign_id)
-        .fetch_all(on)
-        .await?;
+    let rows: Vec<(String,)> =
+        query("SELECT node_path FROM campaign_nodes WHERE campaign_id = $1").bind(campaign_id).fetch_all(on).await?;
     Ok(rows.into_iter().map(|(p,)| p).collect())
 }
 
@@ -187,7 +185,9 @@ const TARGET_SELECT: &str = "SELECT t.id, t.building_id, b.code AS building_code
 /// A campaign's targets, by building and unit; only `assignee`'s when given.
 pub async fn targets<'a>(on: impl Into<On<'a>>, campaign_id: i64, assignee: Option<i64>) -> Result<Vec<Target>> {
     let sql = match assignee {
-        Some(_) => format!("{TARGET_SELECT} WHERE t.campaign_id = $1 AND t.assignee_person_id = $2 ORDER BY t.building_id, t.unit"),
+        Some(_) => format!(
+            "{TARGET_SELECT} WHERE t.campaign_id = $1 AND t.assignee_person_id = $2 ORDER BY t.building_id, t.unit"
+        ),
         None => format!("{TARGET_SELECT} WHERE t.campaign_id = $1 ORDER BY t.building_id, t.unit"),
     };
     let mut q = query_dyn(sql).bind(campaign_id);
@@ -260,7 +260,8 @@ pub async fn insert_finding(tx: &mut Tx, f: &NewFinding<'_>, now: i64) -> Result
     .await?)
 }
 
-const FINDING_SELECT: &str = "SELECT f.id, f.campaign_id, f.target_id, b.code AS building_code, b.name AS building_name,
+const FINDING_SELECT: &str =
+    "SELECT f.id, f.campaign_id, f.target_id, b.code AS building_code, b.name AS building_name,
         f.unit, f.floor, f.room, f.check_code, COALESCE(k.name, f.check_code) AS check_name, f.note, f.photos,
         f.case_id, f.found_by_person_id, f.found_at, f.state, f.due_at, f.fixed_at, t.node_path, t.assignee_person_id
     FROM findings f JOIN buildings b ON b.id = f.building_id
@@ -327,7 +328,8 @@ crate::db_row! {
     }
 }
 
-const NOTICE_SELECT: &str = "SELECT finding_id, token, issued_by_person_id, issued_at, due_at, answered_at, answer_note,
+const NOTICE_SELECT: &str =
+    "SELECT finding_id, token, issued_by_person_id, issued_at, due_at, answered_at, answer_note,
         answer_photos FROM finding_notices";
 
 pub async fn notice<'a>(on: impl Into<On<'a>>, finding_id: i64) -> Result<Option<Notice>> {
@@ -357,7 +359,13 @@ pub async fn insert_notice(tx: &mut Tx, finding_id: i64, token: &str, by: i64, n
     Ok(inserted == 1)
 }
 
-pub async fn answer_notice(tx: &mut Tx, finding_id: i64, note: Option<&str>, photos: &[String], now: i64) -> Result<()> {
+pub async fn answer_notice(
+    tx: &mut Tx,
+    finding_id: i64,
+    note: Option<&str>,
+    photos: &[String],
+    now: i64,
+) -> Result<()> {
     query("UPDATE finding_notices SET answered_at = $1, answer_note = $2, answer_photos = $3 WHERE finding_id = $4")
         .bind(now)
         .bind(note)
@@ -384,7 +392,15 @@ crate::db_row! {
     }
 }
 
-pub async fn insert_enforcement(tx: &mut Tx, finding_id: i64, outcome: Outcome, note: Option<&str>, photos: &[String], by: i64, now: i64) -> Result<()> {
+pub async fn insert_enforcement(
+    tx: &mut Tx,
+    finding_id: i64,
+    outcome: Outcome,
+    note: Option<&str>,
+    photos: &[String],
+    by: i64,
+    now: i64,
+) -> Result<()> {
     query(
         "INSERT INTO enforcement_actions (finding_id, outcome, note, photos, by_person_id, at)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -400,7 +416,15 @@ pub async fn insert_enforcement(tx: &mut Tx, finding_id: i64, outcome: Outcome, 
     Ok(())
 }
 
-pub async fn insert_reinspection(tx: &mut Tx, finding_id: i64, fixed: bool, note: Option<&str>, photos: &[String], by: i64, now: i64) -> Result<()> {
+pub async fn insert_reinspection(
+    tx: &mut Tx,
+    finding_id: i64,
+    fixed: bool,
+    note: Option<&str>,
+    photos: &[String],
+    by: i64,
+    now: i64,
+) -> Result<()> {
     query(
         "INSERT INTO reinspections (finding_id, fixed, note, photos, by_person_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -432,7 +456,10 @@ pub async fn steps<'a>(on: impl Into<On<'a>>, finding_id: i64) -> Result<Vec<Ste
 
 /// Whether enforcement acted on a finding.
 pub async fn was_enforced(tx: &mut Tx, finding_id: i64) -> Result<bool> {
-    Ok(query("SELECT COUNT(*) FROM enforcement_actions WHERE finding_id = $1").bind(finding_id).scalar::<i64>(&mut *tx).await?
+    Ok(query("SELECT COUNT(*) FROM enforcement_actions WHERE finding_id = $1")
+        .bind(finding_id)
+        .scalar::<i64>(&mut *tx)
+        .await?
         > 0)
 }
 
@@ -452,7 +479,8 @@ crate::db_row! {
     }
 }
 
-const FACT_SELECT: &str = "SELECT f.building_id, f.unit, f.check_code, k.severity, f.state, f.found_at, f.due_at, f.fixed_at,
+const FACT_SELECT: &str =
+    "SELECT f.building_id, f.unit, f.check_code, k.severity, f.state, f.found_at, f.due_at, f.fixed_at,
         (SELECT COUNT(*) FROM finding_notices n WHERE n.finding_id = f.id) AS noticed,
         (SELECT COUNT(*) FROM enforcement_actions e WHERE e.finding_id = f.id) AS enforced
     FROM findings f JOIN campaign_targets t ON t.id = f.target_id
@@ -488,11 +516,12 @@ pub async fn finding_facts(db: &Db, campaign_id: i64, bounds: &(String, String))
 
 /// Fixed findings of any campaign in the same subtree, for 回潮.
 pub async fn fixed_history(db: &Db, bounds: &(String, String)) -> Result<Vec<FindingFacts>> {
-    let rows = query_dyn(format!("{FACT_SELECT} WHERE f.fixed_at IS NOT NULL AND t.node_path >= $1 AND t.node_path < $2"))
-        .bind(&bounds.0)
-        .bind(&bounds.1)
-        .fetch_all(db)
-        .await?;
+    let rows =
+        query_dyn(format!("{FACT_SELECT} WHERE f.fixed_at IS NOT NULL AND t.node_path >= $1 AND t.node_path < $2"))
+            .bind(&bounds.0)
+            .bind(&bounds.1)
+            .fetch_all(db)
+            .await?;
     Ok(facts_of(rows))
 }
 

@@ -47,7 +47,8 @@ pub async fn schedule_due(tx: &mut Tx, finding_id: i64, at: i64, now: i64) -> Re
 async fn run_end(ctx: &Ctx, tx: &mut Tx, timer: &Timer) -> Result<()> {
     let Some(id) = timer.subject_id(CAMPAIGN) else { return Ok(()) };
     let campaign = store::campaign(&mut *tx, id).await?;
-    let unswept: Vec<_> = store::targets(&mut *tx, id, None).await?.into_iter().filter(|t| t.swept_at.is_none()).collect();
+    let unswept: Vec<_> =
+        store::targets(&mut *tx, id, None).await?.into_iter().filter(|t| t.swept_at.is_none()).collect();
     let mut grids: Vec<Option<i64>> = unswept.iter().map(|t| t.grid_node_id).collect();
     grids.sort_unstable();
     grids.dedup();

@@ -78,6 +78,10 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
             | "/static/app.css"
             | "/static/centre.css"
             | "/static/centre.js"
+            | "/static/sweep.js"
+            | "/static/campaigns.js"
+            | "/static/campaigns.css"
+            | "/app/campaigns/sweep-sw.js"
             | "/favicon.ico",
         ) => Public("service"),
         ("GET", "/" | "/buildings/{code}" | "/api/v1/buildings" | "/api/v1/directory") => {
@@ -91,6 +95,9 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
         }
         ("GET", "/cases/{id}") => Public("a chat line's link: sends each reader to the view they may see"),
         ("GET", "/verify/{token}" | "/print/notice-board/{file}") => Public("printed at the door"),
+        ("GET", "/notices/{token}") | ("POST", "/notices/{token}/answer") => {
+            Public("a rectification notice's QR: its token is the capability, and the page is masked")
+        }
         ("GET", "/attachments/{sha}" | "/attachments/{sha}/thumbnail") => {
             Public("content-addressed: knowing the SHA-256 is the capability")
         }
@@ -105,7 +112,28 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
         ("GET", "/api/v1/me" | "/api/v1/notifications" | "/account" | "/account/password" | "/app" | "/app/cases")
         | ("POST", "/api/v1/notifications/{id}/read" | "/account/password" | "/account/phone-publicity")
         | ("DELETE", "/api/v1/auth/token") => Own,
-        ("GET", "/api/v1/cases") => Own,
+        ("GET", "/api/v1/cases" | "/api/v1/campaigns" | "/app/campaigns") => Own,
+        // A sweep is seen by everyone who works its area, and by the street's enforcement team.
+        (
+            "GET",
+            "/api/v1/campaigns/{id}"
+            | "/api/v1/campaigns/{id}/sweep"
+            | "/api/v1/campaigns/{id}/coverage"
+            | "/api/v1/findings/{id}"
+            | "/app/campaigns/{id}"
+            | "/app/campaigns/{id}/sweep",
+        ) => Scoped { home: &[Mgm, Head, Head1, Staff, Dept, Centre, Admin], away: &[StaffYl, Admin] },
+        ("POST", "/api/v1/campaigns" | "/app/campaigns") => Scoped { home: MANAGE_A, away: MANAGE_B },
+        // Sweeping 98栋 (and re-inspecting there): its member, its grid head, community staff.
+        (
+            "POST",
+            "/api/v1/campaigns/{id}/units" | "/api/v1/campaigns/{id}/findings" | "/api/v1/findings/{id}/reinspection",
+        ) => Scoped { home: &[Mgm, Head, Staff], away: &[StaffYl] },
+        ("GET", "/api/v1/campaigns/{id}/enforcement") => Scoped { home: &[Staff, Dept, Centre, Admin], away: MANAGE_B },
+        ("POST", "/api/v1/findings/{id}/notice") | ("GET", "/api/v1/findings/{id}/notice.pdf") => {
+            Scoped { home: &[Head, Staff, Dept, Centre, Admin], away: MANAGE_B }
+        }
+        ("POST", "/api/v1/findings/{id}/enforcement") => Scoped { home: &[Dept, Admin], away: &[Admin] },
         ("GET", "/api/v1/cases/{id}" | "/api/v1/cases/{id}/events" | "/app/cases/{id}")
         | ("POST", "/api/v1/cases/{id}/actions/{action}" | "/app/cases/{id}/act") => {
             Scoped { home: VIEW_A, away: VIEW_B }
@@ -158,6 +186,8 @@ struct Fixture {
     case_b: i64,
     member_a: i64,
     member_b: i64,
+    campaign_a: i64,
+    campaign_b: i64,
 }
 
 const A98: &str = "32060201100301098";
@@ -273,7 +303,12 @@ async fn fixture() -> Fixture {
     };
     let member_a = member("32060201100306098").await;
     let member_b = member("32060201200501005").await;
+    let sweep = |community: &str| json!({"name": "排查", "nodes": [community], "starts_on": "2020-01-01", "ends_on": "2020-12-31"});
+    let (_, sweep_a) = app.post("/api/v1/campaigns", Some(&tokens[&Staff]), &sweep("320602011003")).await;
+    let (_, sweep_b) = app.post("/api/v1/campaigns", Some(&tokens[&StaffYl]), &sweep("320602012005")).await;
     Fixture {
+        campaign_a: sweep_a["campaign"]["id"].as_i64().expect("campaign a"),
+        campaign_b: sweep_b["campaign"]["id"].as_i64().expect("campaign b"),
         case_a: a["id"].as_i64().expect("a"),
         case_b: b["id"].as_i64().expect("b"),
         member_a,
@@ -284,11 +319,57 @@ async fn fixture() -> Fixture {
     }
 }
 
+/// The person behind a demo account, or a person without one, as the services take them.
+async fn person_actor(app: &TestApp, username: Option<&str>, person: i64) -> linli::auth::Actor {
+    let person = match username {
+        Some(name) => {
+            let account =
+                linli::auth::store::account_by_username(&app.db, name).await.expect("account").expect("exists");
+            linli::auth::load_person_actor(&app.db, account.id).await.expect("actor")
+        }
+        None => linli::auth::PersonActor {
+            person_id: person,
+            account_id: 0,
+            name: "微网格员".into(),
+            grants: linli::auth::store::active_grants(&app.db, person).await.expect("grants"),
+        },
+    };
+    linli::auth::Actor::Person(person)
+}
+
+/// A new finding in unit 1 of the home (98栋) or away (园林 5栋) campaign, with its notice when asked.
+async fn fresh_finding(fx: &Fixture, home: bool, with_notice: bool) -> i64 {
+    let app = &fx.app;
+    let (campaign, building, member) = if home {
+        (fx.campaign_a, A98, person_actor(app, Some("weiwangge"), 0).await)
+    } else {
+        (fx.campaign_b, B5, person_actor(app, None, fx.member_b).await)
+    };
+    let input = linli::campaigns::service::NewFindingInput {
+        building: building.into(),
+        unit: 1,
+        check: "clutter".into(),
+        floor: None,
+        room: None,
+        note: None,
+        photos: Vec::new(),
+    };
+    let key = linli::auth::secret::new_token();
+    let (f, _) =
+        linli::campaigns::service::record_finding(&app.state, &member, campaign, input, &key).await.expect("finding");
+    if with_notice {
+        let admin = person_actor(app, Some("admin"), 0).await;
+        linli::campaigns::service::issue_notice(&app.state, &admin, f.id).await.expect("notice");
+    }
+    f.id
+}
+
 /// A request for one route, against home (true) or away (false) data.
 async fn request(fx: &Fixture, who: Who, method: &str, path: &str, home: bool) -> (u16, String) {
     let app = &fx.app;
     let (building, case, community, member) =
         if home { (A98, fx.case_a, "320602011003", fx.member_a) } else { (B5, fx.case_b, "320602012005", fx.member_b) };
+    let campaign = if home { fx.campaign_a } else { fx.campaign_b };
     let page = ["/app", "/centre", "/print/work-card", "/account"].iter().any(|p| path.starts_with(p));
     // Resources made fresh for each attempt, so one role's write does not change the next one's answer.
     let fresh_rule = || async {
@@ -400,6 +481,52 @@ async fn request(fx: &Fixture, who: Who, method: &str, path: &str, home: bool) -
             (format!("/api/v1/api-clients/{id}"), None, None)
         }
         ("GET", "/centre/stream") => return probe_stream(fx, who).await,
+        ("POST", "/api/v1/campaigns") => (
+            path.into(),
+            Some(json!({"name": "排查", "nodes": [community], "starts_on": "2020-01-01", "ends_on": "2020-12-31"})),
+            None,
+        ),
+        ("POST", "/app/campaigns") => (
+            path.into(),
+            None,
+            Some(vec![
+                ("name".into(), "排查".into()),
+                ("node".into(), community.into()),
+                ("starts_on".into(), "2020-01-01".into()),
+                ("ends_on".into(), "2020-12-31".into()),
+                ("check".into(), "clutter".into()),
+            ]),
+        ),
+        ("POST", "/api/v1/campaigns/{id}/units") => {
+            (format!("/api/v1/campaigns/{campaign}/units"), Some(json!({"building": building, "unit": 2})), None)
+        }
+        ("POST", "/api/v1/campaigns/{id}/findings") => (
+            format!("/api/v1/campaigns/{campaign}/findings"),
+            Some(json!({"building": building, "unit": 2, "check": "clutter"})),
+            None,
+        ),
+        ("GET", p) if p.starts_with("/api/v1/campaigns/{id}") || p.starts_with("/app/campaigns/{id}") => {
+            (p.replace("{id}", &campaign.to_string()), None, None)
+        }
+        ("GET", "/api/v1/findings/{id}") => {
+            (format!("/api/v1/findings/{}", fresh_finding(fx, home, false).await), None, None)
+        }
+        ("GET", "/api/v1/findings/{id}/notice.pdf") => {
+            (format!("/api/v1/findings/{}/notice.pdf", fresh_finding(fx, home, true).await), None, None)
+        }
+        ("POST", "/api/v1/findings/{id}/notice") => {
+            (format!("/api/v1/findings/{}/notice", fresh_finding(fx, home, false).await), Some(json!({})), None)
+        }
+        ("POST", "/api/v1/findings/{id}/enforcement") => (
+            format!("/api/v1/findings/{}/enforcement", fresh_finding(fx, home, false).await),
+            Some(json!({"outcome": "cleared"})),
+            None,
+        ),
+        ("POST", "/api/v1/findings/{id}/reinspection") => (
+            format!("/api/v1/findings/{}/reinspection", fresh_finding(fx, home, false).await),
+            Some(json!({"fixed": true})),
+            None,
+        ),
         ("GET", p) => (p.to_string(), None, None),
         (m, p) => panic!("no request for {m} {p}"),
     };

@@ -70,3 +70,12 @@ async fn an_urgent_report_says_why_on_a_phone() {
     let Some(chromium) = chromium() else { return };
     walk(&chromium, "urgent.mjs", "browser urgent journey passed").await;
 }
+
+/// The hazard sweep on phones (tests/browser/sweep.mjs), in the shipped
+/// binary: start a sweep, two clean units, a finding queued offline and
+/// filed once, the notice printed, the matrix read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stairwell_sweep_works_offline_on_a_phone() {
+    let Some(chromium) = chromium() else { return };
+    walk(&chromium, "sweep.mjs", "browser sweep journey passed").await;
+}

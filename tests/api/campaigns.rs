@@ -24,7 +24,8 @@ fn day(app: &TestApp, offset_days: i64) -> String {
 }
 
 async fn start_campaign(app: &TestApp, staff: &str) -> i64 {
-    let body = json!({"name": "越江新村楼道隐患排查", "nodes": [COMMUNITY], "starts_on": day(app, 0), "ends_on": day(app, 2)});
+    let body =
+        json!({"name": "越江新村楼道隐患排查", "nodes": [COMMUNITY], "starts_on": day(app, 0), "ends_on": day(app, 2)});
     let (status, created) = app.post("/api/v1/campaigns", Some(staff), &body).await;
     assert_eq!(status, 201, "{created}");
     created["campaign"]["id"].as_i64().expect("id")
@@ -80,17 +81,22 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     // The member's phone gets 98栋's units, assigned from the tree, and the checklist.
     let (status, sweep) = app.get_as(&format!("/api/v1/campaigns/{id}/sweep"), &member).await;
     assert_eq!(status, 200, "{sweep}");
-    let units: Vec<i64> = sweep["units"].as_array().expect("units").iter().map(|u| u["unit"].as_i64().expect("n")).collect();
+    let units: Vec<i64> =
+        sweep["units"].as_array().expect("units").iter().map(|u| u["unit"].as_i64().expect("n")).collect();
     assert_eq!(units, [1, 2, 3, 4, 5], "{sweep}");
     assert!(sweep["units"].as_array().expect("units").iter().all(|u| u["building_code"] == B98));
-    let names: Vec<&str> = sweep["checks"].as_array().expect("checks").iter().filter_map(|c| c["name"].as_str()).collect();
-    for name in ["私自封门", "乱堆杂物", "飞线充电", "消防通道堵塞", "灭火器缺失/过期", "电表箱裸露", "楼道堆放易燃物"] {
+    let names: Vec<&str> =
+        sweep["checks"].as_array().expect("checks").iter().filter_map(|c| c["name"].as_str()).collect();
+    for name in ["私自封门", "乱堆杂物", "飞线充电", "消防通道堵塞", "灭火器缺失/过期", "电表箱裸露", "楼道堆放易燃物"]
+    {
         assert!(names.contains(&name), "{names:?}");
     }
 
     // Two clean units, one tap each (a second tap changes nothing).
     for unit in [1, 2, 1] {
-        let (status, body) = app.post(&format!("/api/v1/campaigns/{id}/units"), Some(&member), &json!({"building": B98, "unit": unit})).await;
+        let (status, body) = app
+            .post(&format!("/api/v1/campaigns/{id}/units"), Some(&member), &json!({"building": B98, "unit": unit}))
+            .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["unit"]["clean"], true);
     }
@@ -100,9 +106,11 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     assert_eq!(status, 201, "{photo}");
     let sha = photo["sha256"].as_str().expect("sha").to_string();
     let finding = json!({"building": B98, "unit": 3, "check": "flying_cable", "room": "302", "note": "窗口拉线给电动车充电", "photos": [sha]});
-    let (status, first) = app.send_keyed(&format!("/api/v1/campaigns/{id}/findings"), &member, "phone-key-1", &finding).await;
+    let (status, first) =
+        app.send_keyed(&format!("/api/v1/campaigns/{id}/findings"), &member, "phone-key-1", &finding).await;
     assert_eq!(status, 201, "{first}");
-    let (status, again) = app.send_keyed(&format!("/api/v1/campaigns/{id}/findings"), &member, "phone-key-1", &finding).await;
+    let (status, again) =
+        app.send_keyed(&format!("/api/v1/campaigns/{id}/findings"), &member, "phone-key-1", &finding).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["replayed"], true);
     let fid = first["finding"]["id"].as_i64().expect("id");
@@ -114,7 +122,10 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     // The finding is an urgent fire-safety case from the sweep, routed to the grid head, with the photo.
     let (status, case) = app.get_as(&format!("/api/v1/cases/{case_id}"), &head).await;
     assert_eq!(status, 200, "{case}");
-    assert_eq!((case["source"].as_str(), case["category"].as_str(), case["urgent"].as_bool()), (Some("sweep"), Some("fire_safety"), Some(true)));
+    assert_eq!(
+        (case["source"].as_str(), case["category"].as_str(), case["urgent"].as_bool()),
+        (Some("sweep"), Some("fire_safety"), Some(true))
+    );
     assert_eq!(case["status"], "dispatched", "{case}");
     assert_eq!(case["assignee"]["kind"], "grid_head", "{case}");
     assert_eq!((case["unit"].as_i64(), case["room"].as_str()), (Some(3), Some("302")));
@@ -132,12 +143,27 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     assert_eq!(finding_state(&app, &staff, fid).await, "notice");
 
     // The notice PDF reads back, and its QR opens the live page (masked: no room, no phone).
-    let resp = app.client.get(app.url(&format!("/api/v1/findings/{fid}/notice.pdf"))).bearer_auth(&staff).send().await.expect("pdf");
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/v1/findings/{fid}/notice.pdf")))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .expect("pdf");
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/pdf");
     let pdf = resp.bytes().await.expect("bytes");
     if let Some((text, qr)) = read_pdf(&pdf) {
-        for needle in ["整改告知单", "越江新村98栋3单元302室", "飞线充电", "禁止在楼道", "微网格员", "网格长", "越江社区居委会", "扫码查看整改进度"] {
+        for needle in [
+            "整改告知单",
+            "越江新村98栋3单元302室",
+            "飞线充电",
+            "禁止在楼道",
+            "微网格员",
+            "网格长",
+            "越江社区居委会",
+            "扫码查看整改进度",
+        ] {
             assert!(text.contains(needle), "the notice lacks {needle}:\n{text}");
         }
         assert_eq!(qr, live, "the QR opens the live page");
@@ -159,12 +185,19 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     assert_eq!(status, 403, "the list is the team's and the managers'");
 
     // Enforcement records 拆除 with a photo; the member is asked to re-inspect.
-    let (status, bad) = app.post(&format!("/api/v1/findings/{fid}/enforcement"), Some(&officer), &json!({"outcome": "烧掉"})).await;
+    let (status, bad) =
+        app.post(&format!("/api/v1/findings/{fid}/enforcement"), Some(&officer), &json!({"outcome": "烧掉"})).await;
     assert_eq!((status, bad["error"]["field"].as_str()), (400, Some("outcome")), "{bad}");
-    let (status, _) = app.post(&format!("/api/v1/findings/{fid}/enforcement"), Some(&member), &json!({"outcome": "拆除"})).await;
+    let (status, _) =
+        app.post(&format!("/api/v1/findings/{fid}/enforcement"), Some(&member), &json!({"outcome": "拆除"})).await;
     assert_eq!(status, 403);
-    let (status, enforced) =
-        app.post(&format!("/api/v1/findings/{fid}/enforcement"), Some(&officer), &json!({"outcome": "拆除", "note": "拆除私拉电线", "photos": [sha]})).await;
+    let (status, enforced) = app
+        .post(
+            &format!("/api/v1/findings/{fid}/enforcement"),
+            Some(&officer),
+            &json!({"outcome": "拆除", "note": "拆除私拉电线", "photos": [sha]}),
+        )
+        .await;
     assert_eq!(status, 200, "{enforced}");
     assert_eq!(enforced["finding"]["state"], "enforced");
     assert!(notified(&app, &member, "请复查").await, "the member is asked to re-inspect");
@@ -172,7 +205,13 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     assert!(history.to_string().contains("联合执法：拆除"), "the case's history records it: {history}");
 
     // The re-inspection closes the finding and its case.
-    let (status, closed) = app.post(&format!("/api/v1/findings/{fid}/reinspection"), Some(&member), &json!({"fixed": true, "note": "电线已拆除"})).await;
+    let (status, closed) = app
+        .post(
+            &format!("/api/v1/findings/{fid}/reinspection"),
+            Some(&member),
+            &json!({"fixed": true, "note": "电线已拆除"}),
+        )
+        .await;
     assert_eq!(status, 200, "{closed}");
     assert_eq!(closed["finding"]["state"], "fixed");
     let (_, case) = app.get_as(&format!("/api/v1/cases/{case_id}"), &head).await;
@@ -186,16 +225,26 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     let cells: Vec<&str> = row["units"].as_array().expect("units").iter().filter_map(|u| u["state"].as_str()).collect();
     assert_eq!(cells, ["clean", "clean", "finding", "unswept", "unswept"], "{row}");
     let i = &c["indicators"];
-    assert_eq!((i["units_swept"].as_i64(), i["findings"].as_i64(), i["notices"].as_i64()), (Some(3), Some(1), Some(1)), "{i}");
-    assert_eq!((i["fixed_after_enforcement"].as_i64(), i["open"].as_i64(), i["recurrences"].as_i64()), (Some(1), Some(0), Some(0)), "{i}");
+    assert_eq!(
+        (i["units_swept"].as_i64(), i["findings"].as_i64(), i["notices"].as_i64()),
+        (Some(3), Some(1), Some(1)),
+        "{i}"
+    );
+    assert_eq!(
+        (i["fixed_after_enforcement"].as_i64(), i["open"].as_i64(), i["recurrences"].as_i64()),
+        (Some(1), Some(0), Some(0)),
+        "{i}"
+    );
 
     // A resident's "已整改" from the notice page waits for re-inspection instead of enforcement;
     // a failed re-inspection after the deadline puts it on the list.
     let clutter = json!({"building": B98, "unit": 4, "check": "clutter", "note": "楼梯下堆放纸箱"});
-    let (_, second) = app.send_keyed(&format!("/api/v1/campaigns/{id}/findings"), &member, "phone-key-2", &clutter).await;
+    let (_, second) =
+        app.send_keyed(&format!("/api/v1/campaigns/{id}/findings"), &member, "phone-key-2", &clutter).await;
     let second = second["finding"]["id"].as_i64().expect("id");
     let (_, issued) = app.post(&format!("/api/v1/findings/{second}/notice"), Some(&head), &json!({})).await;
-    let answer = issued["live_url"].as_str().expect("url").strip_prefix(&app.base).expect("local").to_string() + "/answer";
+    let answer =
+        issued["live_url"].as_str().expect("url").strip_prefix(&app.base).expect("local").to_string() + "/answer";
     let form = reqwest::multipart::Form::new().text("note", "纸箱已清走");
     let resp = app.client.post(app.url(&answer)).multipart(form).send().await.expect("answer");
     assert!(resp.status().is_success() || resp.status().is_redirection(), "{}", resp.status());
@@ -203,9 +252,16 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     app.clock.advance(4 * 24 * HOUR_MS);
     app.run_workers().await;
     assert_eq!(finding_state(&app, &staff, second).await, "answered", "an answered notice is not enforced");
-    let (status, body) = app.post(&format!("/api/v1/findings/{second}/reinspection"), Some(&member), &json!({"fixed": false})).await;
+    let (status, body) =
+        app.post(&format!("/api/v1/findings/{second}/reinspection"), Some(&member), &json!({"fixed": false})).await;
     assert_eq!((status, body["error"]["field"].as_str()), (400, Some("note")), "{body}");
-    let (_, reopened) = app.post(&format!("/api/v1/findings/{second}/reinspection"), Some(&member), &json!({"fixed": false, "note": "纸箱又堆回来了"})).await;
+    let (_, reopened) = app
+        .post(
+            &format!("/api/v1/findings/{second}/reinspection"),
+            Some(&member),
+            &json!({"fixed": false, "note": "纸箱又堆回来了"}),
+        )
+        .await;
     assert_eq!(reopened["finding"]["state"], "enforcement", "{reopened}");
 
     // The same hazard again at 3单元 within 90 days of its fix is 回潮.
@@ -235,12 +291,21 @@ async fn bad_sweep_input_names_the_field(app: TestApp) {
         (json!({"name": "x", "nodes": ["nope"], "starts_on": day(&app, 0), "ends_on": day(&app, 1)}), "nodes"),
         (json!({"name": "x", "nodes": [COMMUNITY], "starts_on": "12/01", "ends_on": day(&app, 1)}), "starts_on"),
         (json!({"name": "x", "nodes": [COMMUNITY], "starts_on": day(&app, 2), "ends_on": day(&app, 1)}), "ends_on"),
-        (json!({"name": "x", "nodes": [COMMUNITY], "starts_on": day(&app, 0), "ends_on": day(&app, 1), "checks": []}), "checks"),
+        (
+            json!({"name": "x", "nodes": [COMMUNITY], "starts_on": day(&app, 0), "ends_on": day(&app, 1), "checks": []}),
+            "checks",
+        ),
     ] {
         let (status, answer) = app.post("/api/v1/campaigns", Some(&staff), &body).await;
         assert_eq!((status, answer["error"]["field"].as_str()), (400, Some(field)), "{body} → {answer}");
     }
-    let (status, _) = app.post("/api/v1/campaigns", Some(&member), &json!({"name": "x", "nodes": [COMMUNITY], "starts_on": day(&app, 0), "ends_on": day(&app, 1)})).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/campaigns",
+            Some(&member),
+            &json!({"name": "x", "nodes": [COMMUNITY], "starts_on": day(&app, 0), "ends_on": day(&app, 1)}),
+        )
+        .await;
     assert_eq!(status, 403, "a micro-grid member does not start campaigns");
     let id = start_campaign(&app, &staff).await;
     let url = format!("/api/v1/campaigns/{id}/findings");
@@ -257,7 +322,8 @@ async fn bad_sweep_input_names_the_field(app: TestApp) {
     let other = "32060201100301001";
     let (status, _) = app.post(&url, Some(&member), &json!({"building": other, "unit": 1, "check": "clutter"})).await;
     assert_eq!(status, 403, "1栋 is not hers to sweep");
-    let (status, _) = app.send_keyed(&url, &member, "bad key", &json!({"building": B98, "unit": 3, "check": "clutter"})).await;
+    let (status, _) =
+        app.send_keyed(&url, &member, "bad key", &json!({"building": B98, "unit": 3, "check": "clutter"})).await;
     assert_eq!(status, 400, "a key must be visible ASCII");
     // Nothing of it was stored.
     let (_, sweep) = app.get_as(&format!("/api/v1/campaigns/{id}/sweep"), &member).await;

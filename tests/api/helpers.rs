@@ -167,7 +167,7 @@ impl TestApp {
         config.cases.worker_interval_ms = 3_600_000;
         configure(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        let env = Environment { clock: clock.clone() };
+        let env = Environment { clock: clock.clone(), demo_stories: false };
         let server = Server::build_with(config, listener, env).await.expect("build the server");
         let base = format!("http://{}", server.local_addr());
         let db = server.db().clone();
@@ -287,7 +287,13 @@ impl TestApp {
 
     /// POSTs a form (Open311) and returns the status and raw body.
     /// POSTs JSON as a signed-in user with an `Idempotency-Key`.
-    pub async fn send_keyed(&self, path: &str, token: &str, key: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    pub async fn send_keyed(
+        &self,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let resp = self
             .client
             .post(self.url(path))
