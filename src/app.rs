@@ -32,7 +32,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::channels::pages::endpoints(),
         crate::open311::endpoints(),
         crate::print::pages::endpoints(),
-        crate::centre::endpoints(),
+        crate::centre::endpoints(&[crate::campaigns::wall::TILES]),
         crate::notify::endpoints(),
         crate::wecom::api::endpoints(),
         crate::campaigns::api::endpoints(),

@@ -52,6 +52,7 @@ CREATE TABLE campaign_targets (
     UNIQUE (campaign_id, building_id, unit)
 );
 CREATE INDEX campaign_targets_assignee ON campaign_targets (campaign_id, assignee_person_id);
+CREATE INDEX campaign_targets_place ON campaign_targets (campaign_id, node_path);
 
 CREATE TABLE findings (
     id INTEGER PRIMARY KEY,

@@ -3,8 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -145,9 +145,7 @@ async fn notice_pdf(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let (bytes, name) = super::pages::notice_pdf(&state, &actor, &headers, id).await?;
-    let disposition = crate::print::pages::content_disposition(&format!("notice-{id}.pdf"), &name);
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    Ok(crate::print::pages::pdf_response(bytes, &format!("notice-{id}.pdf"), &name))
 }
 
 async fn record_enforcement(

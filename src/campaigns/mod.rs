@@ -15,6 +15,7 @@ pub mod rules;
 pub mod service;
 pub mod store;
 pub mod timers;
+pub mod wall;
 
 use serde::Serialize;
 

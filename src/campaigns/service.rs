@@ -279,10 +279,7 @@ pub(super) async fn file_finding(
         .iter()
         .find(|c| c.code == input.check)
         .ok_or_else(|| Error::invalid("check", format!("本次排查没有检查项 `{}`", input.check)))?;
-    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(Error::invalid("note", "最多 500 个字"));
-    }
+    let note = checked_note(input.note.as_deref())?;
     if check.by_floor && input.floor.is_none() && input.room.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(Error::invalid("floor", format!("“{}”需要填写楼层或房号", check.name)));
     }
@@ -393,10 +390,7 @@ pub async fn printable(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(Finding, No
 pub async fn answer_notice(ctx: &Ctx, token: &str, note: Option<&str>, photos: &[String]) -> Result<Finding> {
     let notice = store::notice_by_token(&ctx.db, token).await?.ok_or_else(|| Error::not_found("notice", "?"))?;
     let f = store::finding(&ctx.db, notice.finding_id).await?;
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(Error::invalid("note", "最多 500 个字"));
-    }
+    let note = checked_note(note)?;
     if f.state == FindingState::Fixed {
         return Err(Error::Conflict("这处隐患已复查确认整改".into()));
     }
@@ -462,10 +456,7 @@ pub async fn record_enforcement(ctx: &Ctx, actor: &Actor, id: i64, input: Enforc
     let outcome = Outcome::parse(input.outcome.trim()).ok_or_else(|| {
         Error::invalid("outcome", "应为 清理、拆除、责令整改 或 移交（cleared/demolished/ordered/transferred）")
     })?;
-    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(Error::invalid("note", "最多 500 个字"));
-    }
+    let note = checked_note(input.note.as_deref())?;
     check_photos(&input.photos)?;
     if !matches!(
         f.state,
@@ -487,6 +478,15 @@ pub async fn record_enforcement(ctx: &Ctx, actor: &Actor, id: i64, input: Enforc
     );
     comment_on_case(ctx, f.case_id, &text, &input.photos).await?;
     store::finding(&ctx.db, f.id).await
+}
+
+/// A note as given: trimmed, blank counts as none, at most 500 characters.
+fn checked_note(note: Option<&str>) -> Result<Option<&str>> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > 500) {
+        return Err(Error::invalid("note", "最多 500 个字"));
+    }
+    Ok(note)
 }
 
 fn check_photos(photos: &[String]) -> Result<()> {
@@ -524,10 +524,7 @@ pub async fn reinspect(ctx: &Ctx, actor: &Actor, id: i64, input: ReinspectionInp
     if f.state == FindingState::Fixed {
         return Err(Error::Conflict("这处隐患已复查确认整改".into()));
     }
-    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(Error::invalid("note", "最多 500 个字"));
-    }
+    let note = checked_note(input.note.as_deref())?;
     if !input.fixed && note.is_none() {
         return Err(Error::invalid("note", "复查未整改时请写明现场情况"));
     }

@@ -6,6 +6,11 @@ use crate::auth::Role;
 use crate::db::{Db, On, Tx, query, query_dyn};
 use crate::error::{Error, Result};
 
+/// Photos (SHA-256) as the JSON text a column keeps.
+fn photo_list(photos: &[String]) -> String {
+    serde_json::to_string(photos).unwrap_or_else(|_| "[]".into())
+}
+
 pub async fn insert_campaign(tx: &mut Tx, name: &str, by: i64, days: (&str, &str, i64), now: i64) -> Result<i64> {
     let (starts_on, ends_on, ends_at) = days;
     Ok(query(
@@ -251,7 +256,7 @@ pub async fn insert_finding(tx: &mut Tx, f: &NewFinding<'_>, now: i64) -> Result
     .bind(f.room)
     .bind(f.check_code)
     .bind(f.note)
-    .bind(serde_json::to_string(f.photos).unwrap_or_else(|_| "[]".into()))
+    .bind(photo_list(f.photos))
     .bind(f.case_id)
     .bind(f.key)
     .bind(f.found_by)
@@ -369,7 +374,7 @@ pub async fn answer_notice(
     query("UPDATE finding_notices SET answered_at = $1, answer_note = $2, answer_photos = $3 WHERE finding_id = $4")
         .bind(now)
         .bind(note)
-        .bind(serde_json::to_string(photos).unwrap_or_else(|_| "[]".into()))
+        .bind(photo_list(photos))
         .bind(finding_id)
         .execute(&mut *tx)
         .await?;
@@ -408,7 +413,7 @@ pub async fn insert_enforcement(
     .bind(finding_id)
     .bind(outcome)
     .bind(note)
-    .bind(serde_json::to_string(photos).unwrap_or_else(|_| "[]".into()))
+    .bind(photo_list(photos))
     .bind(by)
     .bind(now)
     .execute(&mut *tx)
@@ -431,7 +436,7 @@ pub async fn insert_reinspection(
     .bind(finding_id)
     .bind(fixed)
     .bind(note)
-    .bind(serde_json::to_string(photos).unwrap_or_else(|_| "[]".into()))
+    .bind(photo_list(photos))
     .bind(by)
     .bind(now)
     .execute(&mut *tx)
@@ -568,4 +573,34 @@ pub async fn enforcement_departments(db: &Db, path: &str) -> Result<Vec<i64>> {
         .filter(|d| d.department_kind.as_deref() == Some(crate::taxonomy::DepartmentKind::Enforcement.code()))
         .map(|d| d.id)
         .collect())
+}
+
+crate::db_row! {
+    /// A running campaign's progress within a subtree, for the wall.
+    #[derive(Debug, Clone)]
+    pub struct Progress {
+        pub units: i64,
+        pub swept: i64,
+        pub findings: i64,
+        pub enforcement: i64,
+    }
+}
+
+/// Campaigns running on `today` with targets in the subtree `[low, high)`, each one's progress there.
+pub async fn running_progress(db: &Db, today: &str, bounds: &(String, String)) -> Result<Vec<Progress>> {
+    Ok(query(
+        "SELECT COUNT(*) AS units, COUNT(t.swept_at) AS swept,
+                (SELECT COUNT(*) FROM findings f JOIN campaign_targets ft ON ft.id = f.target_id
+                 WHERE f.campaign_id = c.id AND ft.node_path >= $2 AND ft.node_path < $3) AS findings,
+                (SELECT COUNT(*) FROM findings f JOIN campaign_targets ft ON ft.id = f.target_id
+                 WHERE f.campaign_id = c.id AND f.state = 'enforcement' AND ft.node_path >= $2 AND ft.node_path < $3) AS enforcement
+         FROM campaigns c JOIN campaign_targets t ON t.campaign_id = c.id
+         WHERE c.starts_on <= $1 AND c.ends_on >= $1 AND t.node_path >= $2 AND t.node_path < $3
+         GROUP BY c.id ORDER BY c.id DESC LIMIT 3",
+    )
+    .bind(today)
+    .bind(&bounds.0)
+    .bind(&bounds.1)
+    .fetch_all(db)
+    .await?)
 }

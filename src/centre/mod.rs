@@ -25,6 +25,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use crate::auth::Role;
@@ -44,10 +45,25 @@ use ranking::UnitRank;
 use store::{GridNode, PlaceRow};
 use trend::{Series, Trend, Window};
 
-pub fn endpoints() -> Vec<Endpoint> {
+/// A figure another feature puts on the wall beside the case rates (a
+/// running sweep's progress): the composition root passes their sources.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Tile {
+    /// What the value counts, in a few words over it.
+    pub label: String,
+    pub value: String,
+    pub alarm: bool,
+}
+
+/// Reads one feature's tiles for a wall's scope.
+pub type TileSource = for<'a> fn(&'a AppState, &'a OrgNode) -> BoxFuture<'a, Result<Vec<Tile>>>;
+
+pub fn endpoints(tiles: &'static [TileSource]) -> Vec<Endpoint> {
     vec![
-        Endpoint::get("/centre", page),
-        Endpoint::get("/centre/stream", stream),
+        Endpoint::get("/centre", move |state: State<AppState>, headers: HeaderMap| page(state, headers, tiles)),
+        Endpoint::get("/centre/stream", move |state: State<AppState>, headers: HeaderMap| {
+            stream(state, headers, tiles)
+        }),
         Endpoint::get("/static/centre.css", centre_css),
         Endpoint::get("/static/centre.js", centre_js),
     ]
@@ -118,6 +134,8 @@ pub struct Snapshot {
     pub trend: Trend,
     pub feed: Vec<feed::FeedItem>,
     pub ranking: Vec<UnitRank>,
+    /// Other features' figures (see [`Tile`]).
+    pub tiles: Vec<Tile>,
 }
 
 pub(crate) fn percent(x: Option<f64>) -> String {
@@ -321,7 +339,7 @@ async fn ranking_of(state: &AppState, bounds: (&str, &str), now: i64, memo: &mut
 
 /// The wall's figures for a subtree. Every query is bounded (grouped rows,
 /// LIMITs, time windows) and none runs per item.
-pub async fn snapshot(state: &AppState, scope: &OrgNode, memo: &mut Memo) -> Result<Snapshot> {
+pub async fn snapshot(state: &AppState, scope: &OrgNode, memo: &mut Memo, sources: &[TileSource]) -> Result<Snapshot> {
     let now = state.clock.now_ms();
     let (low, high) = crate::org::subtree_bounds(&scope.path);
     let bounds = (low.as_str(), high.as_str());
@@ -341,7 +359,12 @@ pub async fn snapshot(state: &AppState, scope: &OrgNode, memo: &mut Memo) -> Res
         state.config.cases.suspended_leave_denominator,
     )
     .await?;
+    let mut tiles = Vec::new();
+    for source in sources {
+        tiles.extend(source(state, scope).await?);
+    }
     Ok(Snapshot {
+        tiles,
         scope: scope.name.clone(),
         as_of: crate::time::human(now, now),
         open: places.iter().map(|p| p.open).sum(),
@@ -399,10 +422,14 @@ fn update_json(page: &CentrePage<'_>) -> std::result::Result<String, Error> {
         .map_err(|e| Error::Internal(anyhow::anyhow!("serialising the snapshot: {e}")))
 }
 
-async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    tiles: &'static [TileSource],
+) -> Result<Response, PageError> {
     let user = signed_in(&state, &headers, "/centre").await?;
     let scope = scope_of(&state, &user).await?;
-    let s = snapshot(&state, &scope, &mut Memo::default()).await?;
+    let s = snapshot(&state, &scope, &mut Memo::default(), tiles).await?;
     let (low, high) = crate::org::subtree_bounds(&scope.path);
     let layout = map::layout(&state.db, &low, &high).await?;
     let chrome = Chrome::new(&headers, Some(&user), "/centre");
@@ -415,6 +442,7 @@ struct Wall {
     scope: OrgNode,
     chrome: Chrome,
     memo: Memo,
+    tiles: &'static [TileSource],
     last: Option<Snapshot>,
     first: bool,
 }
@@ -430,7 +458,7 @@ impl Wall {
             }
             self.first = false;
             let started = std::time::Instant::now();
-            let read = snapshot(&self.state, &self.scope, &mut self.memo).await;
+            let read = snapshot(&self.state, &self.scope, &mut self.memo, self.tiles).await;
             tracing::debug!(scope = %self.scope.code, ms = started.elapsed().as_secs_f64() * 1e3, "wall snapshot");
             let s = match read {
                 Ok(s) if self.last.as_ref() != Some(&s) => s,
@@ -452,11 +480,15 @@ impl Wall {
     }
 }
 
-async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+async fn stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    tiles: &'static [TileSource],
+) -> Result<Response, PageError> {
     let user = signed_in(&state, &headers, "/centre").await?;
     let scope = scope_of(&state, &user).await?;
     let chrome = Chrome::new(&headers, Some(&user), "/centre");
-    let wall = Wall { state, scope, chrome, memo: Memo::default(), last: None, first: true };
+    let wall = Wall { state, scope, chrome, memo: Memo::default(), tiles, last: None, first: true };
     let events = futures_util::stream::unfold(wall, Wall::next);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
 }

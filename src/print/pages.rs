@@ -31,7 +31,7 @@ fn strip_pdf<'a>(file: &'a str, what: &'static str) -> Result<&'a str> {
 
 /// A PDF shown in the browser, saved under a name people recognise
 /// (`越江新村98栋-公示栏.pdf`), with an ASCII name for old clients.
-fn pdf_response(bytes: Vec<u8>, ascii_fallback: &str, display: &str) -> Response {
+pub fn pdf_response(bytes: Vec<u8>, ascii_fallback: &str, display: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),

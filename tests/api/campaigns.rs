@@ -236,6 +236,12 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
         "{i}"
     );
 
+    // The command centre's wall carries the sweep's tile: units swept, findings, the enforcement list.
+    let wall = crate::web::browser();
+    crate::web::sign_in(&app, &wall, "shequ").await;
+    let page = wall.get(app.url("/centre")).send().await.expect("centre").text().await.expect("html");
+    assert!(page.contains("排查 · 隐患 1 · 待执法 0") && page.contains(">3/453<"), "the wall's sweep tile: {page}");
+
     // A resident's "已整改" from the notice page waits for re-inspection instead of enforcement;
     // a failed re-inspection after the deadline puts it on the list.
     let clutter = json!({"building": B98, "unit": 4, "check": "clutter", "note": "楼梯下堆放纸箱"});

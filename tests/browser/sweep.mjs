@@ -10,30 +10,10 @@
 // Run by tests/api/browser.rs: LINLI_URL, LINLI_PASSWORD, LINLI_CHROMIUM, LINLI_ARTIFACTS.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { deflateSync } from "node:zlib";
-import { ARTIFACTS, BASE, audit, check, launch, phone, problems, shooter, signIn, tap, taps } from "./lib.mjs";
+import { ARTIFACTS, BASE, audit, check, launch, phone, png, problems, shooter, signIn, tap, taps } from "./lib.mjs";
 
 const B98 = "32060201100301098";
 
-// A small PNG (a cable-coloured square) to attach as the photo.
-function png(size) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => { let c = 0xffffffff; for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type), data]);
-    const sum = Buffer.alloc(4); sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(size, 0); ihdr.writeUInt32BE(size, 4); ihdr[8] = 8; ihdr[9] = 2;
-  const rows = [];
-  for (let y = 0; y < size; y++) { rows.push(Buffer.from([0])); for (let x = 0; x < size; x++) rows.push(Buffer.from([30, 30, 30 + (x % 200)])); }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(Buffer.concat(rows))), chunk("IEND", Buffer.alloc(0))]);
-}
 const photo = join(ARTIFACTS, "cable.png");
 writeFileSync(photo, png(64));
 
