@@ -56,8 +56,8 @@ async fn one(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -
 async fn campaign_json(state: &AppState, actor: &Actor, id: i64) -> Result<Value> {
     let (campaign, _) = service::visible(state, actor, id).await?;
     let checks = store::checks(&state.db, id).await?;
-    let (indicators, _) = service::coverage(state, actor, id, None).await?;
-    Ok(json!({ "campaign": campaign, "checks": checks, "indicators": indicators }))
+    let coverage = service::coverage(state, actor, id, None).await?;
+    Ok(json!({ "campaign": campaign, "checks": checks, "indicators": coverage.indicators }))
 }
 
 async fn sweep(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Value>> {
@@ -104,8 +104,7 @@ async fn coverage(
     Path(id): Path<i64>,
     params: Params,
 ) -> Result<Json<Value>> {
-    let (indicators, buildings) = service::coverage(&state, &actor, id, params.text("node", 40)?).await?;
-    Ok(Json(json!({ "indicators": indicators, "buildings": buildings })))
+    Ok(Json(json!(service::coverage(&state, &actor, id, params.text("node", 40)?).await?)))
 }
 
 async fn enforcement_list(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> Result<Json<Value>> {

@@ -145,6 +145,7 @@ struct CampaignPage {
     /// The node the matrix and indicators are narrowed to, if any.
     part: Option<OrgNode>,
     indicators: Indicators,
+    grids: Vec<service::GridRow>,
     buildings: Vec<BuildingRow>,
     findings: Vec<FindingItem>,
     checks: Vec<Check>,
@@ -197,7 +198,9 @@ async fn campaign_page(
         Some(code) => Some(crate::org::store::node_by_code(&state.db, code).await?),
         None => own_part(&state, &user, &paths).await?,
     };
-    let (indicators, buildings) = service::coverage(&state, &actor, id, part.as_ref().map(|n| n.code.as_str())).await?;
+    let coverage = service::coverage(&state, &actor, id, part.as_ref().map(|n| n.code.as_str())).await?;
+    // Above a grid, a row per grid; a grid or building is read unit by unit.
+    let by_grid = part.as_ref().is_none_or(|n| n.level < Level::Grid) && coverage.grids.len() > 1;
     let (_, _, mine, _) = service::sweep_of(&state, &actor, id).await?;
     let mut findings = Vec::new();
     let in_part = |f: &Finding| part.as_ref().is_none_or(|n| f.node_path.starts_with(&n.path));
@@ -218,16 +221,18 @@ async fn campaign_page(
     }
     let checks = store::checks(&state.db, id).await?;
     let chrome = Chrome::new(&headers, Some(&user), &path);
-    Ok(render(CampaignPage {
+    let page = CampaignPage {
         chrome,
         campaign,
         part,
-        indicators,
-        buildings,
+        indicators: coverage.indicators,
+        grids: if by_grid { coverage.grids } else { Vec::new() },
+        buildings: if by_grid { Vec::new() } else { coverage.buildings },
         findings,
         checks,
         may_sweep: !mine.is_empty(),
-    }))
+    };
+    Ok(render(page))
 }
 
 #[derive(Template)]

@@ -599,8 +599,26 @@ pub struct UnitCell {
     pub open: i64,
 }
 
-/// The building × unit matrix and the indicators, for the campaign or one node of it.
-pub async fn coverage(ctx: &Ctx, actor: &Actor, id: i64, node: Option<&str>) -> Result<(Indicators, Vec<BuildingRow>)> {
+/// One grid's progress, as a community's or street's page lists them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GridRow {
+    pub code: String,
+    pub name: String,
+    pub units: i64,
+    pub swept: i64,
+    pub findings: i64,
+}
+
+/// What a campaign's page and `…/coverage` show.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Coverage {
+    pub indicators: Indicators,
+    pub grids: Vec<GridRow>,
+    pub buildings: Vec<BuildingRow>,
+}
+
+/// The building × unit matrix, the grids' progress and the indicators, for the campaign or one node of it.
+pub async fn coverage(ctx: &Ctx, actor: &Actor, id: i64, node: Option<&str>) -> Result<Coverage> {
     let (_, paths) = visible(ctx, actor, id).await?;
     let bounds = match node {
         Some(code) => {
@@ -622,6 +640,7 @@ pub async fn coverage(ctx: &Ctx, actor: &Actor, id: i64, node: Option<&str>) -> 
     let history = store::fixed_history(&ctx.db, &bounds).await?;
     let units: Vec<(i64, bool)> = targets.iter().map(|t| (t.building_id, t.swept_at.is_some())).collect();
     let indicators = rules::indicators(&units, &facts, &history);
+    let grids = grid_rows(ctx, &targets, &findings).await?;
     let mut rows: Vec<BuildingRow> = Vec::new();
     for t in &targets {
         let here: Vec<&Finding> = findings.iter().filter(|f| f.target_id == t.id).collect();
@@ -644,7 +663,27 @@ pub async fn coverage(ctx: &Ctx, actor: &Actor, id: i64, node: Option<&str>) -> 
             }),
         }
     }
-    Ok((indicators, rows))
+    Ok(Coverage { indicators, grids, buildings: rows })
+}
+
+async fn grid_rows(ctx: &Ctx, targets: &[Target], findings: &[Finding]) -> Result<Vec<GridRow>> {
+    let mut ids: Vec<i64> = targets.iter().filter_map(|t| t.grid_node_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let nodes = crate::org::store::nodes_by_ids(&ctx.db, &ids).await?;
+    Ok(nodes
+        .into_iter()
+        .map(|n| {
+            let here: Vec<&Target> = targets.iter().filter(|t| t.grid_node_id == Some(n.id)).collect();
+            GridRow {
+                units: here.len() as i64,
+                swept: here.iter().filter(|t| t.swept_at.is_some()).count() as i64,
+                findings: findings.iter().filter(|f| here.iter().any(|t| t.id == f.target_id)).count() as i64,
+                code: n.code,
+                name: n.name,
+            }
+        })
+        .collect())
 }
 
 /// The longest path prefix ending in `/` shared by every path.

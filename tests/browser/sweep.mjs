@@ -108,7 +108,39 @@ try {
   await snap(head, "head-matrix");
   await audit(head, "grid head campaign page");
 
-  console.log(`taps: member ${taps.member} (1 to open the sweep, 1 per clean unit, ${taps.member - findingTaps} for the finding with a photo), staff ${taps.staff}`);
+  // 7. The household scans the notice's QR: the live page, masked, and "已整改" with a photo.
+  const live = await staff.evaluate(async (fid) => {
+    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+    const r = await fetch(`/api/v1/findings/${fid}/notice`, { method: "POST", headers: { "X-CSRF-Token": csrf } });
+    return (await r.json()).live_url;
+  }, filed[0].id);
+  const household = await (await browser.newContext(phone)).newPage();
+  await household.goto(live);
+  const shown = await household.locator("#notice").textContent();
+  check(shown.includes("飞线充电") && shown.includes("越江新村98栋3单元") && !/1[3-9]\d{9}/.test(shown), `the live page shows the hazard, masked: ${shown.replace(/\s+/g, " ").trim().slice(0, 80)}`);
+  await audit(household, "notice page");
+  await tap("household", "拍照", () => household.locator("#photo").setInputFiles(photo));
+  await tap("household", "已整改", () => household.getByRole("button", { name: /已整改/ }).click());
+  await household.waitForFunction(() => document.getElementById("notice").dataset.state === "answered");
+  check(taps.household === 2, `answering the notice with a photo took ${taps.household} taps`);
+  await snap(household, "household-answered");
+
+  // 8. The street's enforcement officer records 拆除 on the demo sweep's overdue 飞线充电 (63栋).
+  const officer = await signIn(await browser.newContext(phone), "zhifa", "/app/campaigns");
+  const demo = await officer.locator("[data-campaign] a[href^='/app/campaigns/']:not(.button)").last().getAttribute("href");
+  await officer.goto(`${BASE}${demo}`);
+  const overdue = officer.locator('li.finding[data-state="enforcement"]').first();
+  await overdue.waitFor();
+  await overdue.locator("select[name=outcome]").selectOption("demolished");
+  await tap("officer", "现场照片", () => overdue.locator("input[type=file]").setInputFiles(photo));
+  await tap("officer", "记录执法结果", () => overdue.getByRole("button", { name: "记录执法结果" }).click());
+  await officer.locator('li.finding[data-state="enforced"]').first().waitFor();
+  const after = await officer.locator('li.finding[data-state="enforced"]').first().textContent();
+  check(after.includes("拆除") && after.includes("已执法"), `the finding records 拆除 and waits for re-inspection`);
+  await snap(officer, "officer-enforced");
+  await audit(officer, "enforcement on the campaign page");
+
+  console.log(`taps: member ${taps.member} (1 to open the sweep, 1 per clean unit, ${taps.member - findingTaps} for the finding with a photo), staff ${taps.staff}, household ${taps.household}, officer ${taps.officer}`);
   console.log(`seconds: two clean units ${cleanSeconds.toFixed(1)} s; the whole 98栋 sweep with the offline finding ${sweepSeconds.toFixed(1)} s`);
   check(problems.length === 0, `pages meet contrast and target size:\n  ${problems.join("\n  ")}`);
   console.log("browser sweep journey passed");
