@@ -133,7 +133,7 @@ try {
   await overdue.waitFor();
   await overdue.locator("select[name=outcome]").selectOption("demolished");
   await tap("officer", "现场照片", () => overdue.locator("input[type=file]").setInputFiles(photo));
-  await tap("officer", "记录执法结果", () => overdue.getByRole("button", { name: "记录执法结果" }).click());
+  await tap("officer", "记录执法结果", () => overdue.locator("form button[type=submit]").click());
   await officer.locator('li.finding[data-state="enforced"]').first().waitFor();
   const after = await officer.locator('li.finding[data-state="enforced"]').first().textContent();
   check(after.includes("拆除") && after.includes("已执法"), `the finding records 拆除 and waits for re-inspection`);
