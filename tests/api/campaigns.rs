@@ -131,6 +131,12 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     assert_eq!((case["unit"].as_i64(), case["room"].as_str()), (Some(3), Some("302")));
     assert!(case.to_string().contains(&sha), "the photo is on the case: {case}");
     assert!(notified(&app, &head, "【紧急").await, "the grid head hears of an urgent hazard");
+    let i = coverage(&app, &head, id, GRID6).await["indicators"].clone();
+    assert_eq!(
+        (i["units_swept"].as_i64(), i["findings"].as_i64(), i["open"].as_i64(), i["notices"].as_i64()),
+        (Some(3), Some(1), Some(1), Some(0)),
+        "{i}"
+    );
 
     // The member may not issue notices; community staff do, once.
     let (status, _) = app.post(&format!("/api/v1/findings/{fid}/notice"), Some(&member), &json!({})).await;
@@ -141,6 +147,7 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     assert_eq!(reissued["notice"]["due_at"], issued["notice"]["due_at"], "a notice is issued once");
     let live = issued["live_url"].as_str().expect("live url").to_string();
     assert_eq!(finding_state(&app, &staff, fid).await, "notice");
+    assert_eq!(coverage(&app, &head, id, GRID6).await["indicators"]["notices"], 1);
 
     // The notice PDF reads back, and its QR opens the live page (masked: no room, no phone).
     let resp = app
@@ -181,6 +188,7 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     let (status, list) = app.get_as(&format!("/api/v1/campaigns/{id}/enforcement"), &officer).await;
     assert_eq!(status, 200, "{list}");
     assert!(list["findings"].as_array().expect("list").iter().any(|f| f["id"] == fid), "{list}");
+    assert_eq!(coverage(&app, &head, id, GRID6).await["indicators"]["on_enforcement_list"], 1);
     let (status, _) = app.get_as(&format!("/api/v1/campaigns/{id}/enforcement"), &member).await;
     assert_eq!(status, 403, "the list is the team's and the managers'");
 
