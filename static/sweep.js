@@ -86,12 +86,11 @@
 
   function reinspectButtons(f) {
     if (!REINSPECTABLE.includes(f.state)) return null;
+    if (queued.some((q) => q.kind === "reinspect" && q.finding === f.id)) return el("span", { class: "muted" }, t("复查待发送", "re-inspection waiting to send"));
     const send = (fixed) => async () => {
       const note = fixed ? null : prompt(t("未整改的现场情况：", "What is still wrong:"));
       if (!fixed && !note) return;
-      const r = await post(`/api/v1/findings/${f.id}/reinspection`, { fixed, note }).catch(() => null);
-      if (!r) { lastError = t("复查需要有信号", "Re-inspection needs signal"); status(); return; }
-      await refresh();
+      await enqueue({ kind: "reinspect", finding: f.id, building: f.building_code, unit: f.unit, body: { fixed, note } });
     };
     return el("div", { class: "actions" },
       el("button", { class: "small primary", onclick: send(true) }, t("复查：已整改", "Fixed")),
@@ -213,6 +212,11 @@
       if (!r.ok) return refused(item, r);
       item.photoSha = (await r.json()).sha256;
       await queuePut(item);
+    }
+    if (item.kind === "reinspect") {
+      const r = await post(`/api/v1/findings/${item.finding}/reinspection`, item.body, item.key);
+      // 409: already re-inspected (this one arrived before, its answer lost).
+      return r.ok || r.status === 409 || refused(item, r);
     }
     const r = item.kind === "clean"
       ? await post(`/api/v1/campaigns/${id}/units`, { building: item.building, unit: item.unit }, item.key)

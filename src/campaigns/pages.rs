@@ -4,6 +4,8 @@
 //! phone's sweep page that works without signal (static/sweep.js and its
 //! service worker), and the notice's public page behind the door's QR.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
@@ -204,13 +206,24 @@ async fn campaign_page(
     let (_, _, mine, _) = service::sweep_of(&state, &actor, id).await?;
     let mut findings = Vec::new();
     let in_part = |f: &Finding| part.as_ref().is_none_or(|n| f.node_path.starts_with(&n.path));
+    let mut notices = store::notices_of_campaign(&state.db, id).await?;
+    let mut steps = store::steps_of_campaign(&state.db, id).await?;
+    // Whether the reader is an enforcement officer above a building: asked once per building.
+    let mut enforcer_at: HashMap<String, bool> = HashMap::new();
     for f in store::findings(&state.db, id, &[]).await?.into_iter().filter(in_part) {
         let p = &user.person;
-        let enforcer = service::is_enforcer(&state, p, &f.node_path).await?;
+        let enforcer = match enforcer_at.get(&f.node_path) {
+            Some(known) => *known,
+            None => {
+                let known = service::is_enforcer(&state, p, &f.node_path).await?;
+                enforcer_at.insert(f.node_path.clone(), known);
+                known
+            }
+        };
         let open = f.state != FindingState::Fixed;
         findings.push(FindingItem {
-            notice: store::notice(&state.db, f.id).await?,
-            steps: store::steps(&state.db, f.id).await?,
+            notice: notices.iter().position(|n| n.finding_id == f.id).map(|at| notices.swap_remove(at)),
+            steps: steps.extract_if(.., |s| s.finding_id == f.id).collect(),
             may_notice: open && (enforcer || p.covers(service::NOTICERS, &f.node_path)),
             may_enforce: (enforcer || p.has_role(Role::Admin))
                 && matches!(f.state, FindingState::Enforcement | FindingState::Enforced),

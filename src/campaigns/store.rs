@@ -385,6 +385,8 @@ crate::db_row! {
     /// What enforcement did, or what a re-inspection found, as a finding's history shows it.
     #[derive(Debug, Clone, serde::Serialize)]
     pub struct Step {
+        #[serde(skip)]
+        pub finding_id: i64,
         pub kind: String,
         pub outcome: Option<Outcome>,
         pub fixed: Option<bool>,
@@ -444,19 +446,30 @@ pub async fn insert_reinspection(
     Ok(())
 }
 
+const STEP_SELECT: &str = "SELECT e.finding_id, 'enforcement' AS kind, e.outcome, NULL AS fixed, e.note, e.photos,
+        p.name AS by_name, e.at
+    FROM enforcement_actions e JOIN people p ON p.id = e.by_person_id JOIN findings f ON f.id = e.finding_id WHERE {}
+    UNION ALL
+    SELECT r.finding_id, 'reinspection' AS kind, NULL AS outcome, r.fixed, r.note, r.photos, p.name AS by_name, r.at
+    FROM reinspections r JOIN people p ON p.id = r.by_person_id JOIN findings f ON f.id = r.finding_id WHERE {}
+    ORDER BY at";
+
 /// Enforcement and re-inspections of a finding, oldest first.
 pub async fn steps<'a>(on: impl Into<On<'a>>, finding_id: i64) -> Result<Vec<Step>> {
-    Ok(query(
-        "SELECT 'enforcement' AS kind, e.outcome, NULL AS fixed, e.note, e.photos, p.name AS by_name, e.at
-         FROM enforcement_actions e JOIN people p ON p.id = e.by_person_id WHERE e.finding_id = $1
-         UNION ALL
-         SELECT 'reinspection' AS kind, NULL AS outcome, r.fixed, r.note, r.photos, p.name AS by_name, r.at
-         FROM reinspections r JOIN people p ON p.id = r.by_person_id WHERE r.finding_id = $1
-         ORDER BY at",
-    )
-    .bind(finding_id)
-    .fetch_all(on)
-    .await?)
+    Ok(query_dyn(STEP_SELECT.replace("{}", "f.id = $1")).bind(finding_id).fetch_all(on).await?)
+}
+
+/// The steps of every finding of a campaign, oldest first (one query for a campaign's page).
+pub async fn steps_of_campaign(db: &Db, campaign_id: i64) -> Result<Vec<Step>> {
+    Ok(query_dyn(STEP_SELECT.replace("{}", "f.campaign_id = $1")).bind(campaign_id).fetch_all(db).await?)
+}
+
+/// The notices of every finding of a campaign.
+pub async fn notices_of_campaign(db: &Db, campaign_id: i64) -> Result<Vec<Notice>> {
+    Ok(query_dyn(format!("{NOTICE_SELECT} WHERE finding_id IN (SELECT id FROM findings WHERE campaign_id = $1)"))
+        .bind(campaign_id)
+        .fetch_all(db)
+        .await?)
 }
 
 /// Whether enforcement acted on a finding.

@@ -68,7 +68,8 @@ try {
   await member.waitForFunction(() => document.getElementById("queue").dataset.count === "1");
   const queued = await member.locator("#queue").textContent();
   check(queued.includes("待发送 1 条"), `the page shows what is still queued: ${queued}`);
-  check(taps.member - findingTaps === 4, `a finding with a photo took ${taps.member - findingTaps} taps`);
+  const findingCost = taps.member - findingTaps;
+  check(findingCost === 4, `a finding with a photo took ${findingCost} taps`);
   await snap(member, "member-offline-queued");
   // A second tab of the same phone, opened without signal, holds the same queue.
   const second = await memberContext.newPage();
@@ -125,6 +126,21 @@ try {
   check(taps.household === 2, `answering the notice with a photo took ${taps.household} taps`);
   await snap(household, "household-answered");
 
+  // 7b. The member re-inspects from the sweep page without signal; it goes when the signal returns.
+  await member.reload();
+  const fixedButton = unit(member, 3).getByRole("button", { name: "复查：已整改" });
+  await fixedButton.waitFor();
+  await memberContext.setOffline(true);
+  await tap("member", "复查：已整改", () => fixedButton.click());
+  await member.waitForFunction(() => document.getElementById("queue").dataset.count === "1");
+  check((await unit(member, 3).textContent()).includes("复查待发送"), "offline, the re-inspection waits on the phone");
+  await memberContext.setOffline(false);
+  await member.evaluate(() => window.linliSweep.flush());
+  await member.waitForFunction(() => document.getElementById("queue").dataset.count === "0", null, { timeout: 20000 });
+  const reinspected = await member.evaluate(async (fid) => (await (await fetch(`/api/v1/findings/${fid}`)).json()).finding.state, filed[0].id);
+  check(reinspected === "fixed", `the re-inspection closed the finding (${reinspected})`);
+  await snap(member, "member-reinspected");
+
   // 8. The street's enforcement officer records 拆除 on the demo sweep's overdue 飞线充电 (63栋).
   const officer = await signIn(await browser.newContext(phone), "zhifa", "/app/campaigns");
   const demo = await officer.locator("[data-campaign] a[href^='/app/campaigns/']:not(.button)").last().getAttribute("href");
@@ -140,7 +156,7 @@ try {
   await snap(officer, "officer-enforced");
   await audit(officer, "enforcement on the campaign page");
 
-  console.log(`taps: member ${taps.member} (1 to open the sweep, 1 per clean unit, ${taps.member - findingTaps} for the finding with a photo), staff ${taps.staff}, household ${taps.household}, officer ${taps.officer}`);
+  console.log(`taps: member ${taps.member} (1 to open the sweep, 1 per clean unit, ${findingCost} for the finding with a photo, 1 to re-inspect), staff ${taps.staff}, household ${taps.household}, officer ${taps.officer}`);
   console.log(`seconds: two clean units ${cleanSeconds.toFixed(1)} s; the whole 98栋 sweep with the offline finding ${sweepSeconds.toFixed(1)} s`);
   check(problems.length === 0, `pages meet contrast and target size:\n  ${problems.join("\n  ")}`);
   console.log("browser sweep journey passed");
