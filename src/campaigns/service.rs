@@ -386,7 +386,8 @@ pub async fn printable(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(Finding, No
 }
 
 /// The household's "已整改" from the notice's public page: the re-inspection
-/// is due, and the member hears of it.
+/// is due, and the member hears of it. A finding already on the enforcement
+/// list stays there until the member has looked: saying so does not take it off.
 pub async fn answer_notice(ctx: &Ctx, token: &str, note: Option<&str>, photos: &[String]) -> Result<Finding> {
     let notice = store::notice_by_token(&ctx.db, token).await?.ok_or_else(|| Error::not_found("notice", "?"))?;
     let f = store::finding(&ctx.db, notice.finding_id).await?;
@@ -397,7 +398,7 @@ pub async fn answer_notice(ctx: &Ctx, token: &str, note: Option<&str>, photos: &
     let now = ctx.now();
     let mut tx = ctx.db.begin().await?;
     store::answer_notice(&mut tx, f.id, note, photos, now).await?;
-    if matches!(f.state, FindingState::Open | FindingState::Notice | FindingState::Enforcement) {
+    if matches!(f.state, FindingState::Open | FindingState::Notice) {
         store::set_state(&mut tx, f.id, FindingState::Answered, now).await?;
     }
     tell_reinspector(&mut tx, &f, "居民反馈已整改", now).await?;

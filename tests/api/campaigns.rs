@@ -277,6 +277,11 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
         )
         .await;
     assert_eq!(reopened["finding"]["state"], "enforcement", "{reopened}");
+    // Saying 已整改 again does not take it off the enforcement list: only a re-inspection does.
+    let form = reqwest::multipart::Form::new().text("note", "这次真的清走了");
+    let resp = app.client.post(app.url(&answer)).multipart(form).send().await.expect("answer");
+    assert!(resp.status().is_success() || resp.status().is_redirection(), "{}", resp.status());
+    assert_eq!(finding_state(&app, &staff, second).await, "enforcement");
 
     // The same hazard again at 3单元 within 90 days of its fix is 回潮.
     let again = json!({"building": B98, "unit": 3, "check": "flying_cable", "note": "又有人拉线充电"});
