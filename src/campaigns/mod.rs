@@ -56,6 +56,23 @@ impl FindingState {
         }
     }
 
+    pub fn name_en(self) -> &'static str {
+        match self {
+            FindingState::Open => "Found, no notice yet",
+            FindingState::Notice => "Notice out, being fixed",
+            FindingState::Answered => "Reported fixed, to re-inspect",
+            FindingState::Enforcement => "Overdue: joint enforcement",
+            FindingState::Enforced => "Enforced, to re-inspect",
+            FindingState::Resolved => "Handled, to re-inspect",
+            FindingState::Fixed => "Fixed",
+        }
+    }
+
+    /// The name in the page's language.
+    pub fn name(self, en: bool) -> &'static str {
+        if en { self.name_en() } else { self.name_zh() }
+    }
+
     /// Waiting for the member to look again.
     pub fn awaits_reinspection(self) -> bool {
         matches!(self, FindingState::Answered | FindingState::Enforced | FindingState::Resolved)
@@ -80,6 +97,20 @@ impl Outcome {
             Outcome::Ordered => "责令整改",
             Outcome::Transferred => "移交",
         }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Outcome::Cleared => "Cleared",
+            Outcome::Demolished => "Demolished",
+            Outcome::Ordered => "Ordered to fix",
+            Outcome::Transferred => "Transferred",
+        }
+    }
+
+    /// The name in the page's language.
+    pub fn name(self, en: bool) -> &'static str {
+        if en { self.name_en() } else { self.name_zh() }
     }
 
     /// Reads the code (`demolished`) or the Chinese word (`拆除`).
@@ -191,6 +222,22 @@ impl Finding {
             (None, None) => s.push_str("楼道"),
         }
         s
+    }
+
+    /// `越江新村98栋, unit 3, room 302`: the place for an English page.
+    pub fn place_en(&self) -> String {
+        let mut s = format!("{}, unit {}", self.building_name, self.unit);
+        match (&self.room, self.floor) {
+            (Some(room), _) => s.push_str(&format!(", room {room}")),
+            (None, Some(floor)) => s.push_str(&format!(", floor {floor}")),
+            (None, None) => s.push_str(", stairwell"),
+        }
+        s
+    }
+
+    /// The place in the page's language.
+    pub fn place_in(&self, en: bool) -> String {
+        if en { self.place_en() } else { self.place() }
     }
 
     pub fn photo_list(&self) -> Vec<String> {

@@ -159,6 +159,10 @@ impl CampaignPage {
         self.indicators.by_check.get(code).copied().unwrap_or(0)
     }
 
+    fn outcomes(&self) -> &'static [super::Outcome] {
+        super::Outcome::ALL
+    }
+
     fn day(&self, ms: &i64) -> String {
         day(*ms)
     }
@@ -326,21 +330,28 @@ async fn notice_view(
     let notice = store::notice_by_token(&state.db, token).await?.ok_or_else(|| Error::not_found("notice", "?"))?;
     let f = store::finding(&state.db, notice.finding_id).await?;
     let checks = store::checks(&state.db, f.campaign_id).await?;
+    let chrome = Chrome::new(headers, None, &format!("/notices/{token}"));
     let history = store::steps(&state.db, f.id)
         .await?
         .iter()
         .map(|s| match (s.outcome, s.fixed) {
-            (Some(o), _) => format!("{} 联合执法：{}", day(s.at), o.name_zh()),
-            (None, Some(true)) => format!("{} 网格员复查：已整改", day(s.at)),
-            (None, _) => format!("{} 网格员复查：未整改", day(s.at)),
+            (Some(o), _) => {
+                format!("{} {}{}", day(s.at), chrome.tr("联合执法：", "Joint enforcement: "), o.name(chrome.en()))
+            }
+            (None, Some(true)) => format!("{} {}", day(s.at), chrome.tr("网格员复查：已整改", "Re-inspected: fixed")),
+            (None, _) => format!("{} {}", day(s.at), chrome.tr("网格员复查：未整改", "Re-inspected: not fixed")),
         })
         .collect();
     let now = state.now();
     Ok(NoticePage {
-        chrome: Chrome::new(headers, None, &format!("/notices/{token}")),
+        place: if chrome.en() {
+            format!("{}, unit {}", f.building_name, f.unit)
+        } else {
+            format!("{}{}单元", f.building_name, f.unit)
+        },
+        chrome,
         token: token.to_string(),
         hazard: f.check_name.clone(),
-        place: format!("{}{}单元", f.building_name, f.unit),
         state: f.state,
         legal_basis: checks.iter().find(|c| c.code == f.check_code).map(|c| c.legal_basis.clone()).unwrap_or_default(),
         issued: day(notice.issued_at),

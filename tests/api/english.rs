@@ -97,6 +97,10 @@ async fn data(app: &TestApp) -> Vec<String> {
         "SELECT assignee_name FROM cases",
         "SELECT note FROM case_events",
         "SELECT note FROM routing_rules",
+        "SELECT name FROM campaigns",
+        "SELECT name FROM campaign_checks",
+        "SELECT legal_basis FROM campaign_checks",
+        "SELECT note FROM findings",
     ] {
         let rows: Vec<(Option<String>,)> = linli::db::query(sql).fetch_all(&app.db).await.expect(sql);
         all.extend(rows.into_iter().filter_map(|(s,)| s));
@@ -296,4 +300,40 @@ async fn the_switch_turns_the_app_pages_english() {
     .await;
     assert_english(&app, &staff, "/app/admin/people?q=grid%20head", &["found", "Show all", "Grid head"]).await;
     assert_english(&app, &staff, "/app/admin/tree", &["Organisation", "Community", "buildings"]).await;
+}
+
+/// The sweep's pages under the English switch: the list with its form, a
+/// campaign's page with a finding and its notice, the phone's sweep page,
+/// and the notice's public page. Hazard names and legal texts are the
+/// campaign's data; everything around them is translated.
+#[tokio::test]
+async fn the_sweep_pages_read_in_english() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let staff_token = app.login("shequ").await;
+    let today = linli::time::to_cst(app.clock.now_ms()).format("%Y-%m-%d").to_string();
+    let body = json!({"name": "越江新村楼道排查", "nodes": ["320602011003"], "starts_on": today, "ends_on": today});
+    let (status, created) = app.post("/api/v1/campaigns", Some(&staff_token), &body).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["campaign"]["id"].as_i64().expect("id");
+    let member = app.login("weiwangge").await;
+    let finding = json!({"building": B98, "unit": 3, "check": "flying_cable", "room": "302", "note": "拉线充电"});
+    let (status, filed) = app.post(&format!("/api/v1/campaigns/{id}/findings"), Some(&member), &finding).await;
+    assert_eq!(status, 201, "{filed}");
+    let fid = filed["finding"]["id"].as_i64().expect("finding");
+    let (_, issued) = app.post(&format!("/api/v1/findings/{fid}/notice"), Some(&staff_token), &json!({})).await;
+    let live = issued["live_url"].as_str().expect("live").strip_prefix(&app.base).expect("local").to_string();
+
+    let staff = english_browser(&app).await;
+    sign_in(&app, &staff, "shequ").await;
+    assert_english(&app, &staff, "/app/campaigns", &["Hazard sweeps", "Start a sweep", "Checklist"]).await;
+    assert_english(
+        &app,
+        &staff,
+        &format!("/app/campaigns/{id}"),
+        &["Units swept", "By grid", "Findings", "Notice out, being fixed", "unit 3, room 302", "Print notice"],
+    )
+    .await;
+    assert_english(&app, &staff, &format!("/app/campaigns/{id}/sweep"), &["Loading"]).await;
+    let household = english_browser(&app).await;
+    assert_english(&app, &household, &live, &["Rectification notice", "unit 3", "I have fixed it"]).await;
 }
