@@ -24,6 +24,8 @@ pub struct UserChrome {
     pub csrf: String,
     pub can_admin: bool,
     pub can_centre: bool,
+    /// Works an area's sweeps (grid staff) or their enforcement (department officers).
+    pub can_sweep: bool,
 }
 
 impl Chrome {
@@ -39,6 +41,10 @@ impl Chrome {
                 csrf: u.csrf.clone(),
                 can_admin: p.grants.iter().any(|g| Role::MANAGERS.contains(&g.role)),
                 can_centre: p.grants.iter().any(|g| Role::OVERSEERS.contains(&g.role)),
+                can_sweep: p
+                    .grants
+                    .iter()
+                    .any(|g| Role::AREA_STAFF.contains(&g.role) || g.role == Role::DepartmentOfficer),
             }
         });
         Chrome { t, user, path: path.to_string() }

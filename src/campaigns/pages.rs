@@ -106,8 +106,17 @@ async fn create_from_form(
     let created = async {
         let form = checked_form(&user, &body)?;
         let chosen = form.all("check");
-        let checks: Vec<Check> =
+        let mut checks: Vec<Check> =
             super::rules::default_checks().into_iter().filter(|c| chosen.contains(&c.code.as_str())).collect();
+        for c in &mut checks {
+            let field = format!("days_{}", c.code);
+            let days = form
+                .integer(&field, 1, 90)
+                .map_err(|_| Error::invalid(field.clone(), format!("“{}”的整改期限应为 1 到 90 天", c.name)))?;
+            if let Some(days) = days {
+                c.fix_days = days;
+            }
+        }
         if checks.is_empty() {
             return Err(Error::invalid("checks", "请至少勾选一项检查内容"));
         }

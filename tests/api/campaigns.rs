@@ -303,6 +303,38 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
 
 async fn bad_sweep_input_names_the_field(app: TestApp) {
     let staff = app.login("shequ").await;
+    // The list page's form: a day count out of range is named with its hazard, and nothing is started.
+    let page = crate::web::browser();
+    let csrf = crate::web::sign_in(&app, &page, "shequ").await;
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("name", "排查"),
+        ("node", COMMUNITY),
+        ("starts_on", "2026-12-01"),
+        ("ends_on", "2026-12-02"),
+        ("check", "flying_cable"),
+        ("days_flying_cable", "0"),
+    ];
+    let resp = page.post(app.url("/app/campaigns")).form(&form).send().await.expect("form");
+    let html = resp.text().await.expect("html");
+    assert!(html.contains("“飞线充电”的整改期限应为 1 到 90 天"), "{html}");
+    let (_, list) = app.get_as("/api/v1/campaigns", &staff).await;
+    assert!(list["campaigns"].as_array().expect("list").is_empty(), "{list}");
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("name", "排查"),
+        ("node", COMMUNITY),
+        ("starts_on", "2026-12-01"),
+        ("ends_on", "2026-12-02"),
+        ("check", "flying_cable"),
+        ("days_flying_cable", "5"),
+    ];
+    let resp = page.post(app.url("/app/campaigns")).form(&form).send().await.expect("form");
+    assert_eq!(resp.status().as_u16(), 303);
+    let (_, list) = app.get_as("/api/v1/campaigns", &staff).await;
+    let created = list["campaigns"][0]["id"].as_i64().expect("created");
+    let (_, c) = app.get_as(&format!("/api/v1/campaigns/{created}"), &staff).await;
+    assert_eq!((c["checks"].as_array().map(Vec::len), c["checks"][0]["fix_days"].as_i64()), (Some(1), Some(5)), "{c}");
     let member = app.login("weiwangge").await;
     for (body, field) in [
         (json!({"name": "", "nodes": [COMMUNITY], "starts_on": day(&app, 0), "ends_on": day(&app, 1)}), "name"),
