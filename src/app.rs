@@ -37,6 +37,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         crate::wecom::api::endpoints(),
         crate::campaigns::api::endpoints(),
         crate::campaigns::pages::endpoints(),
+        crate::patrols::api::endpoints(),
+        crate::patrols::pages::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -106,6 +106,9 @@ pub fn what_zh(what: &str) -> &str {
         "campaign" => "排查活动",
         "finding" => "隐患",
         "notice" => "整改告知单",
+        "patrol zone" => "巡查片区",
+        "checkpoint" => "巡查点",
+        "visit" => "巡查记录",
         other => other,
     }
 }

@@ -23,6 +23,7 @@ pub mod error;
 pub mod notify;
 pub mod open311;
 pub mod org;
+pub mod patrols;
 pub mod people;
 pub mod platform;
 pub mod print;

@@ -64,6 +64,19 @@ pub fn to_rfc3339(ms: i64) -> String {
     to_cst(ms).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+/// Serde: a millisecond timestamp written as RFC 3339 in China Standard Time.
+pub fn serialize_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&to_rfc3339(*ms))
+}
+
+/// Serde: an optional millisecond timestamp as RFC 3339, or null.
+pub fn serialize_rfc3339_opt<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => s.serialize_str(&to_rfc3339(*ms)),
+        None => s.serialize_none(),
+    }
+}
+
 pub fn to_cst(ms: i64) -> DateTime<FixedOffset> {
     cst().timestamp_millis_opt(ms).single().unwrap_or_else(|| cst().timestamp_millis_opt(0).single().expect("epoch"))
 }

@@ -129,9 +129,9 @@ crate::db_row! {
         /// First and last day (China Standard Time), `2026-12-01`.
         pub starts_on: String,
         pub ends_on: String,
-        #[serde(serialize_with = "rfc3339")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339")]
         pub ends_at: i64,
-        #[serde(serialize_with = "rfc3339")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339")]
         pub created_at: i64,
     }
 }
@@ -171,7 +171,7 @@ crate::db_row! {
         pub grid_node_id: Option<i64>,
         #[serde(skip)]
         pub assignee_person_id: Option<i64>,
-        #[serde(serialize_with = "rfc3339_opt")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339_opt")]
         pub swept_at: Option<i64>,
         pub clean: Option<bool>,
     }
@@ -198,12 +198,12 @@ crate::db_row! {
         pub case_id: i64,
         #[serde(skip)]
         pub found_by_person_id: i64,
-        #[serde(serialize_with = "rfc3339")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339")]
         pub found_at: i64,
         pub state: FindingState,
-        #[serde(serialize_with = "rfc3339_opt")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339_opt")]
         pub due_at: Option<i64>,
-        #[serde(serialize_with = "rfc3339_opt")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339_opt")]
         pub fixed_at: Option<i64>,
         #[serde(skip)]
         pub node_path: String,
@@ -242,17 +242,6 @@ impl Finding {
 
     pub fn photo_list(&self) -> Vec<String> {
         serde_json::from_str(&self.photos).unwrap_or_default()
-    }
-}
-
-pub(crate) fn rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::time::to_rfc3339(*ms))
-}
-
-pub(crate) fn rfc3339_opt<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
-    match ms {
-        Some(ms) => s.serialize_str(&crate::time::to_rfc3339(*ms)),
-        None => s.serialize_none(),
     }
 }
 

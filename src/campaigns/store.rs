@@ -321,11 +321,11 @@ crate::db_row! {
         pub token: String,
         #[serde(skip)]
         pub issued_by_person_id: i64,
-        #[serde(serialize_with = "super::rfc3339")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339")]
         pub issued_at: i64,
-        #[serde(serialize_with = "super::rfc3339")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339")]
         pub due_at: i64,
-        #[serde(serialize_with = "super::rfc3339_opt")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339_opt")]
         pub answered_at: Option<i64>,
         pub answer_note: Option<String>,
         #[serde(skip)]
@@ -394,7 +394,7 @@ crate::db_row! {
         #[serde(skip)]
         pub photos: String,
         pub by_name: String,
-        #[serde(serialize_with = "super::rfc3339")]
+        #[serde(serialize_with = "crate::time::serialize_rfc3339")]
         pub at: i64,
     }
 }

@@ -44,6 +44,8 @@ crate::text_enum! {
         Staff = "staff",
         /// A hazard found in a sweep campaign (`campaigns`).
         Sweep = "sweep",
+        /// A problem found on an environmental patrol (`patrols`).
+        Patrol = "patrol",
     }
 }
 

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "publicity"),
     migration!(8, "platform"),
     migration!(9, "campaigns"),
+    migration!(10, "patrols"),
 ];
 
 /// Serialises concurrent `migrate` runs of several app servers on one PostgreSQL.

@@ -100,6 +100,10 @@ macro_rules! text_enum {
             fn from(v: $name) -> Self { $crate::db::Value::Text(Some(v.code().to_string())) }
         }
 
+        impl From<Option<$name>> for $crate::db::Value {
+            fn from(v: Option<$name>) -> Self { $crate::db::Value::Text(v.map(|v| v.code().to_string())) }
+        }
+
         impl ::rusqlite::types::FromSql for $name {
             fn column_result(value: ::rusqlite::types::ValueRef<'_>) -> ::rusqlite::types::FromSqlResult<Self> {
                 let code = value.as_str()?;

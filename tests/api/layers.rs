@@ -26,7 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["routing"],
     &["cases"],
     &["channels", "open311", "print", "centre", "notify"],
-    &["wecom", "campaigns"],
+    &["wecom", "campaigns", "patrols"],
     // The demo district, the composition root, and the tools that start it.
     &["demo"],
     &["app"],
