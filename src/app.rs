@@ -66,7 +66,8 @@ pub fn registry() -> Registry {
 /// The features' demo stories, told through their services once the demo
 /// district is loaded (they need a running context, not only the tree).
 pub async fn load_demo_stories(ctx: &Ctx) -> crate::error::Result<()> {
-    crate::campaigns::demo::load(ctx).await
+    crate::campaigns::demo::load(ctx).await?;
+    crate::patrols::demo::load(ctx).await
 }
 
 /// One pass of the background worker, as a running server makes them.

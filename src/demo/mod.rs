@@ -391,6 +391,10 @@ async fn yuanlin(demo: &mut Demo, district: i64) -> Result<()> {
             "统筹网格事务，督办诉求处置"
         };
         demo.role(NewRole::at_node(head, Role::GridHead, grid).title("网格长").duties(duties)).await?;
+        if g == 0 {
+            // The grid party secretary who walks the zone round the monitoring point.
+            demo.account(head, "xuncha").await?;
+        }
         let patrol = demo.person().await?;
         demo.role(
             NewRole::at_node(patrol, Role::PartyMember, grid)

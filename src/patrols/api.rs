@@ -34,14 +34,21 @@ async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>
 
 /// A zone with its boundary as GeoJSON, its owners and its checkpoints.
 async fn zone_json(state: &AppState, zone: Zone) -> Result<Value> {
-    let owners: Vec<Value> =
-        store::owners(&state.db, zone.id).await?.into_iter().map(|(id, name)| json!({"id": id, "name": name})).collect();
+    let owners: Vec<Value> = store::owners(&state.db, zone.id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| json!({"id": id, "name": name}))
+        .collect();
     let checkpoints = store::checkpoints(&state.db, zone.id).await?;
     let boundary = service::shape(&zone).ring.map(|r| rules::boundary_json(&r));
     Ok(json!({ "zone": zone, "boundary": boundary, "owners": owners, "checkpoints": checkpoints }))
 }
 
-async fn create(State(state): State<AppState>, actor: Actor, ApiJson(input): ApiJson<NewZoneInput>) -> Result<(StatusCode, Json<Value>)> {
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(input): ApiJson<NewZoneInput>,
+) -> Result<(StatusCode, Json<Value>)> {
     let zone = service::create_zone(&state, &actor, input).await?;
     Ok((StatusCode::CREATED, Json(zone_json(&state, zone).await?)))
 }
@@ -60,14 +67,25 @@ async fn add_checkpoint(
 ) -> Result<(StatusCode, Json<Value>)> {
     let c = service::add_checkpoint(&state, &actor, id, input).await?;
     let url = format!("{}/patrol/{}", crate::web::base_url(&state, &headers), c.token);
-    Ok((StatusCode::CREATED, Json(json!({ "checkpoint": c, "patrol_url": url, "plate": format!("/api/v1/checkpoints/{}/plate.pdf", c.id) }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "checkpoint": c, "patrol_url": url, "plate": format!("/api/v1/checkpoints/{}/plate.pdf", c.id) })),
+    ))
 }
 
-async fn visits(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, params: Params) -> Result<Json<Value>> {
+async fn visits(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    params: Params,
+) -> Result<Json<Value>> {
     let time = |name: &str| -> Result<Option<i64>> {
         params
             .optional(name)?
-            .map(|t| crate::time::parse_datetime(t).ok_or_else(|| Error::invalid(name, "应为 RFC 3339 时间，如 2026-12-01T00:00:00+08:00")))
+            .map(|t| {
+                crate::time::parse_datetime(t)
+                    .ok_or_else(|| Error::invalid(name, "应为 RFC 3339 时间，如 2026-12-01T00:00:00+08:00"))
+            })
             .transpose()
     };
     let now = state.now();
@@ -76,7 +94,12 @@ async fn visits(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>
     Ok(Json(json!({ "visits": service::log(&state, &actor, id, from, to).await? })))
 }
 
-async fn plate(State(state): State<AppState>, actor: Actor, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response> {
+async fn plate(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     let (bytes, name) = super::pages::plate_pdf(&state, &actor, &headers, id).await?;
     Ok(crate::print::pages::pdf_response(bytes, &format!("checkpoint-{id}.pdf"), &name))
 }

@@ -11,6 +11,7 @@
 //! (docs/design/patrols.md).
 
 pub mod api;
+pub mod demo;
 pub mod pages;
 pub mod pdf;
 pub mod rules;
@@ -137,6 +138,7 @@ crate::db_row! {
         #[serde(skip)]
         pub building_id: i64,
         pub building_code: String,
+        /// What the plate's QR carries (`/patrol/{token}`): given only when a checkpoint is added.
         #[serde(skip)]
         pub token: String,
     }

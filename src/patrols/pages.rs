@@ -33,7 +33,11 @@ struct CheckpointPage {
     token: String,
 }
 
-async fn patrol_page(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, PageError> {
+async fn patrol_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
     let path = format!("/patrol/{token}");
     let user = signed_in(&state, &headers, &path).await?;
     let checkpoint = store::checkpoint_by_token(&state.db, &token).await?;
@@ -54,7 +58,11 @@ pub async fn plate_pdf(state: &AppState, actor: &Actor, headers: &HeaderMap, id:
         zone: zone.name.clone(),
         name: checkpoint.name.clone(),
         kind: checkpoint.kind.name(false).to_string(),
-        owners: if owners.is_empty() { "—".into() } else { owners.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join("、") },
+        owners: if owners.is_empty() {
+            "—".into()
+        } else {
+            owners.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join("、")
+        },
         url: format!("{}/patrol/{}", crate::web::base_url(state, headers), checkpoint.token),
     };
     let font = crate::print::font::font()

@@ -27,8 +27,7 @@ pub fn parse_boundary(value: &serde_json::Value) -> Result<Vec<(f64, f64)>> {
         Some("Feature") => value.get("geometry").cloned().ok_or_else(|| bad("Feature 缺少 geometry"))?,
         _ => value.clone(),
     };
-    let geometry: Geometry =
-        serde_json::from_value(geometry).map_err(|e| bad(&format!("不是有效的 GeoJSON：{e}")))?;
+    let geometry: Geometry = serde_json::from_value(geometry).map_err(|e| bad(&format!("不是有效的 GeoJSON：{e}")))?;
     let GeometryValue::Polygon { coordinates: rings } = geometry.value else {
         return Err(bad("应为 GeoJSON Polygon"));
     };

@@ -162,8 +162,9 @@ pub async fn add_checkpoint(ctx: &Ctx, actor: &Actor, zone_id: i64, input: NewCh
     if !p.manages(Some(&zone.node_path)) {
         return Err(Error::Forbidden("巡查点由社区工作人员或指挥中心设置".into()));
     }
-    let kind = CheckpointKind::from_code(input.kind.trim())
-        .ok_or_else(|| Error::invalid("kind", "应为 garbage_point、building_site、enterprise、monitoring_point 或 other"))?;
+    let kind = CheckpointKind::from_code(input.kind.trim()).ok_or_else(|| {
+        Error::invalid("kind", "应为 garbage_point、building_site、enterprise、monitoring_point 或 other")
+    })?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(Error::invalid("name", "应为 1 到 60 个字"));
@@ -184,15 +185,8 @@ pub async fn add_checkpoint(ctx: &Ctx, actor: &Actor, zone_id: i64, input: NewCh
         .await?
         .ok_or_else(|| Error::invalid("lat", "片区所在区域没有已登记坐标的楼栋，无法归属工单"))?;
     let token = crate::auth::secret::new_token();
-    let checkpoint = NewCheckpoint {
-        zone_id,
-        kind,
-        name,
-        at,
-        organisation_id: input.organisation_id,
-        building_id,
-        token: &token,
-    };
+    let checkpoint =
+        NewCheckpoint { zone_id, kind, name, at, organisation_id: input.organisation_id, building_id, token: &token };
     let mut tx = ctx.db.begin().await?;
     let id = store::insert_checkpoint(&mut tx, &checkpoint, ctx.now()).await?;
     tx.commit().await?;
@@ -222,7 +216,13 @@ async fn may_patrol(ctx: &Ctx, p: &PersonActor, zone: &Zone) -> Result<bool> {
 
 /// Records a visit (once per idempotency key; `true`: a replay). A problem
 /// is filed as a case; coaching is filed and closed at once.
-pub async fn record_visit(ctx: &Ctx, actor: &Actor, token: &str, input: VisitInput, key: &str) -> Result<(Visit, bool)> {
+pub async fn record_visit(
+    ctx: &Ctx,
+    actor: &Actor,
+    token: &str,
+    input: VisitInput,
+    key: &str,
+) -> Result<(Visit, bool)> {
     let p = actor.require_person()?;
     let checkpoint = store::checkpoint_by_token(&ctx.db, token).await?;
     let zone = store::zone(&ctx.db, checkpoint.zone_id).await?;

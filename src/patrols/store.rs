@@ -191,7 +191,8 @@ pub async fn insert_visit(tx: &mut Tx, v: &NewVisit<'_>, now: i64) -> Result<i64
     .await?)
 }
 
-const VISIT_SELECT: &str = "SELECT v.id, v.checkpoint_id, c.name AS checkpoint_name, v.person_id, p.name AS person_name,
+const VISIT_SELECT: &str =
+    "SELECT v.id, v.checkpoint_id, c.name AS checkpoint_name, v.person_id, p.name AS person_name,
         v.at, v.distance_m, v.position, v.result, v.problem, v.note, v.photos, v.case_id
     FROM patrol_visits v JOIN patrol_checkpoints c ON c.id = v.checkpoint_id JOIN people p ON p.id = v.person_id";
 
@@ -209,10 +210,12 @@ pub async fn visit_by_key<'a>(on: impl Into<On<'a>>, key: &str) -> Result<Option
 
 /// A zone's visits in `[from, to)`, newest first.
 pub async fn visits(db: &Db, zone_id: i64, from: i64, to: i64) -> Result<Vec<Visit>> {
-    Ok(query_dyn(format!("{VISIT_SELECT} WHERE c.zone_id = $1 AND v.at >= $2 AND v.at < $3 ORDER BY v.at DESC, v.id DESC"))
-        .bind(zone_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(db)
-        .await?)
+    Ok(query_dyn(format!(
+        "{VISIT_SELECT} WHERE c.zone_id = $1 AND v.at >= $2 AND v.at < $3 ORDER BY v.at DESC, v.id DESC"
+    ))
+    .bind(zone_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?)
 }

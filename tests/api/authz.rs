@@ -81,6 +81,7 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
             | "/static/sweep.js"
             | "/static/campaigns.js"
             | "/static/campaigns.css"
+            | "/static/patrol.js"
             | "/app/campaigns/sweep-sw.js"
             | "/favicon.ico",
         ) => Public("service"),
@@ -112,7 +113,21 @@ fn policy(method: &str, path: &str) -> Option<Policy> {
         ("GET", "/api/v1/me" | "/api/v1/notifications" | "/account" | "/account/password" | "/app" | "/app/cases")
         | ("POST", "/api/v1/notifications/{id}/read" | "/account/password" | "/account/phone-publicity")
         | ("DELETE", "/api/v1/auth/token") => Own,
-        ("GET", "/api/v1/cases" | "/api/v1/campaigns" | "/app/campaigns") => Own,
+        ("GET", "/api/v1/cases" | "/api/v1/campaigns" | "/app/campaigns" | "/api/v1/patrol-zones") => Own,
+        // A patrol zone: its owner (98栋's member owns the home zone), the area's staff, the departments above it.
+        (
+            "GET",
+            "/api/v1/patrol-zones/{id}"
+            | "/api/v1/patrol-zones/{id}/visits"
+            | "/api/v1/checkpoints/{id}/plate.pdf"
+            | "/patrol/{token}",
+        )
+        | ("POST", "/api/v1/checkpoints/{token}/visits") => {
+            Scoped { home: &[Mgm, Staff, Dept, Centre, Admin], away: &[StaffYl, Admin] }
+        }
+        ("POST", "/api/v1/patrol-zones" | "/api/v1/patrol-zones/{id}/checkpoints") => {
+            Scoped { home: MANAGE_A, away: MANAGE_B }
+        }
         // A sweep is seen by everyone who works its area, and by the street's enforcement team.
         (
             "GET",
@@ -188,6 +203,9 @@ struct Fixture {
     member_b: i64,
     campaign_a: i64,
     campaign_b: i64,
+    /// A patrol zone (id) and one of its checkpoints (id, token) at home and away.
+    patrol_a: (i64, i64, String),
+    patrol_b: (i64, i64, String),
 }
 
 const A98: &str = "32060201100301098";
@@ -306,7 +324,27 @@ async fn fixture() -> Fixture {
     let sweep = |community: &str| json!({"name": "排查", "nodes": [community], "starts_on": "2020-01-01", "ends_on": "2020-12-31"});
     let (_, sweep_a) = app.post("/api/v1/campaigns", Some(&tokens[&Staff]), &sweep("320602011003")).await;
     let (_, sweep_b) = app.post("/api/v1/campaigns", Some(&tokens[&StaffYl]), &sweep("320602012005")).await;
+    let patrol = |community: &'static str, centre: (f64, f64), owners: Vec<i64>, who: Who| {
+        let (app, tokens) = (&app, &tokens);
+        async move {
+            let zone = json!({"name": "片区", "node": community, "centre": {"lat": centre.0, "lng": centre.1}, "radius_m": 2000, "owners": owners});
+            let (_, z) = app.post("/api/v1/patrol-zones", Some(&tokens[&who]), &zone).await;
+            let id = z["zone"]["id"].as_i64().expect("zone");
+            let point = json!({"kind": "garbage_point", "name": "垃圾点", "lat": centre.0, "lng": centre.1});
+            let (_, c) = app.post(&format!("/api/v1/patrol-zones/{id}/checkpoints"), Some(&tokens[&who]), &point).await;
+            let url = c["patrol_url"].as_str().expect("url");
+            (
+                id,
+                c["checkpoint"]["id"].as_i64().expect("checkpoint"),
+                url.rsplit('/').next().expect("token").to_string(),
+            )
+        }
+    };
+    let patrol_a = patrol("320602011003", (32.00424, 120.86794), vec![member_a], Staff).await;
+    let patrol_b = patrol("320602012005", (31.9750, 120.88168), vec![], StaffYl).await;
     Fixture {
+        patrol_a,
+        patrol_b,
         campaign_a: sweep_a["campaign"]["id"].as_i64().expect("campaign a"),
         campaign_b: sweep_b["campaign"]["id"].as_i64().expect("campaign b"),
         case_a: a["id"].as_i64().expect("a"),
@@ -370,7 +408,9 @@ async fn request(fx: &Fixture, who: Who, method: &str, path: &str, home: bool) -
     let (building, case, community, member) =
         if home { (A98, fx.case_a, "320602011003", fx.member_a) } else { (B5, fx.case_b, "320602012005", fx.member_b) };
     let campaign = if home { fx.campaign_a } else { fx.campaign_b };
-    let page = ["/app", "/centre", "/print/work-card", "/account"].iter().any(|p| path.starts_with(p));
+    let (zone, checkpoint, checkpoint_token) = if home { fx.patrol_a.clone() } else { fx.patrol_b.clone() };
+    let centre = if home { (32.00424, 120.86794) } else { (31.9750, 120.88168) };
+    let page = ["/app", "/centre", "/print/work-card", "/account", "/patrol/"].iter().any(|p| path.starts_with(p));
     // Resources made fresh for each attempt, so one role's write does not change the next one's answer.
     let fresh_rule = || async {
         let mut tx = app.db.begin().await.expect("tx");
@@ -481,6 +521,28 @@ async fn request(fx: &Fixture, who: Who, method: &str, path: &str, home: bool) -
             (format!("/api/v1/api-clients/{id}"), None, None)
         }
         ("GET", "/centre/stream") => return probe_stream(fx, who).await,
+        ("POST", "/api/v1/patrol-zones") => (
+            path.into(),
+            Some(
+                json!({"name": "片区", "node": community, "centre": {"lat": centre.0, "lng": centre.1}, "radius_m": 500}),
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/patrol-zones/{id}/checkpoints") => (
+            format!("/api/v1/patrol-zones/{zone}/checkpoints"),
+            Some(json!({"kind": "building_site", "name": "工地", "lat": centre.0, "lng": centre.1})),
+            None,
+        ),
+        ("GET", "/api/v1/patrol-zones/{id}" | "/api/v1/patrol-zones/{id}/visits") => {
+            (path.replace("{id}", &zone.to_string()), None, None)
+        }
+        ("GET", "/api/v1/checkpoints/{id}/plate.pdf") => {
+            (format!("/api/v1/checkpoints/{checkpoint}/plate.pdf"), None, None)
+        }
+        ("GET", "/patrol/{token}") => (format!("/patrol/{checkpoint_token}"), None, None),
+        ("POST", "/api/v1/checkpoints/{token}/visits") => {
+            (format!("/api/v1/checkpoints/{checkpoint_token}/visits"), Some(json!({"result": "ok"})), None)
+        }
         ("POST", "/api/v1/campaigns") => (
             path.into(),
             Some(json!({"name": "排查", "nodes": [community], "starts_on": "2020-01-01", "ends_on": "2020-12-31"})),

@@ -109,8 +109,9 @@ async fn reports_survive_sigkill_exactly_once() {
 
     assert_eq!(acked.len(), CLIENTS * EACH);
     let db = Db::connect(&db_url, &Default::default()).await.expect("open");
-    // The demo's running hazard sweep filed its own cases (source `sweep`) before the clients began.
-    let cases: i64 = query("SELECT COUNT(*) FROM cases WHERE source <> 'sweep'").scalar(&db).await.expect("count");
+    // The demo's stories (the running sweep, the patrols) filed their own cases before the clients began.
+    let cases: i64 =
+        query("SELECT COUNT(*) FROM cases WHERE source NOT IN ('sweep', 'patrol')").scalar(&db).await.expect("count");
     assert_eq!(cases as usize, CLIENTS * EACH, "every acknowledged report exists exactly once");
     for (key, id) in &acked {
         let stored: Option<i64> =

@@ -23,6 +23,7 @@ mod lifecycle;
 mod open311;
 mod openapi;
 mod outbound;
+mod patrols;
 mod publicity;
 mod schema;
 mod schemathesis;
