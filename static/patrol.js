@@ -1,13 +1,13 @@
 // A checkpoint's patrol page: the visit goes to the API with the phone's
 // position when it gives one within a few seconds (the server flags a scan
-// far from the checkpoint or without a position) and with a key made here,
-// so a second tap after a lost answer records nothing twice.
+// far from the checkpoint or without a position) and with a key made for
+// that tap, so a resend of it records nothing twice.
 (function () {
   "use strict";
   const root = document.getElementById("patrol");
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const out = document.getElementById("result");
-  const key = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random();
+  const newKey = () => (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + String(Math.random()).slice(2);
 
   function where() {
     return new Promise((resolve) => {
@@ -28,6 +28,7 @@
   }
 
   async function send(body) {
+    const key = newKey();
     const position = await where();
     if (position) Object.assign(body, position);
     const r = await fetch(`/api/v1/checkpoints/${root.dataset.token}/visits`, {

@@ -79,3 +79,35 @@ async fn a_stairwell_sweep_works_offline_on_a_phone() {
     let Some(chromium) = chromium() else { return };
     walk(&chromium, "sweep.mjs", "browser sweep journey passed").await;
 }
+
+/// The patrol page a checkpoint plate's QR opens (tests/browser/patrol.mjs),
+/// on a phone that shares its position, in the shipped binary with the
+/// demo's zone: the QR is read from the plate PDF with zbarimg.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_plate_opens_the_patrol_page_on_a_phone() {
+    let Some(chromium) = chromium() else { return };
+    let server = Shipped::start(&["--worker-interval-ms", "200"]).await;
+    let token = server.login("xuncha").await;
+    let (_, zones) = server.get("/api/v1/patrol-zones", Some(&token)).await;
+    let id = zones["zones"][0]["id"].as_i64().expect("the demo zone");
+    let (_, zone) = server.get(&format!("/api/v1/patrol-zones/{id}"), Some(&token)).await;
+    let site = zone["checkpoints"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["kind"] == "building_site")
+        .expect("site")["id"]
+        .clone();
+    let pdf =
+        server.http.get(server.url(&format!("/api/v1/checkpoints/{site}/plate.pdf"))).bearer_auth(&token).send().await;
+    let bytes = pdf.expect("plate").bytes().await.expect("bytes");
+    let Some((url, _)) = crate::patrols::read_plate(&bytes) else {
+        server.stop().await;
+        return;
+    };
+    let stdout = run_script(&server.base, &chromium, "patrol.mjs", &[("LINLI_PATROL_URL", url)]).await;
+    assert!(stdout.contains("browser patrol journey passed"), "{stdout}");
+    std::fs::write(format!("{ARTIFACTS}/patrol.log"), stdout.as_bytes()).expect("write the journey's log");
+    let log = server.stop().await;
+    assert!(warnings(&log).is_empty(), "warnings in the server log:\n{}", log.join("\n"));
+}
