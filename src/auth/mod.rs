@@ -194,6 +194,14 @@ impl FromRequestParts<AppState> for Actor {
     }
 }
 
+/// The person behind a username, as services take them (the demo's stories act as its people).
+pub async fn actor_by_username(db: &Db, username: &str) -> Result<Actor> {
+    let account = store::account_by_username(db, username)
+        .await?
+        .ok_or_else(|| Error::not_found("person", username.to_string()))?;
+    Ok(Actor::Person(load_person_actor(db, account.id).await?))
+}
+
 /// The person behind an account, with their active grants.
 pub async fn load_person_actor(db: &Db, account_id: i64) -> Result<PersonActor> {
     let person = store::person_of_account(db, account_id)

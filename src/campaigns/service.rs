@@ -246,21 +246,12 @@ pub async fn record_finding(
 ) -> Result<(Finding, bool)> {
     let (campaign, _) = visible(ctx, actor, id).await?;
     let p = actor.require_person()?;
-    let key = idempotency_key(p.person_id, key)?;
+    let key = crate::platform::person_key(p.person_id, key)?;
     if let Some(existing) = store::finding_by_key(&ctx.db, &key).await? {
         return Ok((existing, true));
     }
     let target = sweepable(ctx, p, &campaign, &input.building, input.unit).await?;
     file_finding(ctx, actor, p.person_id, &campaign, &target, input, &key).await
-}
-
-/// `person:7/KEY`: keys are the phone's, kept apart per person.
-fn idempotency_key(person_id: i64, key: &str) -> Result<String> {
-    let valid = (1..=128).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic());
-    if !valid {
-        return Err(Error::invalid("Idempotency-Key", "应为 1 到 128 个可见的 ASCII 字符"));
-    }
-    Ok(format!("person:{person_id}/{key}"))
 }
 
 /// Files the finding's case and the finding in one transaction (the demo

@@ -12,10 +12,7 @@ use crate::error::{Error, Result};
 use crate::platform::Ctx;
 
 async fn account(ctx: &Ctx, username: &str) -> Result<Actor> {
-    let account = crate::auth::store::account_by_username(&ctx.db, username)
-        .await?
-        .ok_or_else(|| Error::not_found("person", username.to_string()))?;
-    Ok(Actor::Person(crate::auth::load_person_actor(&ctx.db, account.id).await?))
+    crate::auth::actor_by_username(&ctx.db, username).await
 }
 
 /// Loads the demo zone (once: nothing happens if a zone exists).

@@ -229,7 +229,7 @@ pub async fn record_visit(
     if !may_patrol(ctx, p, &zone).await? {
         return Err(Error::Forbidden(format!("您不负责巡查片区“{}”", zone.name)));
     }
-    let key = key_of(p.person_id, key)?;
+    let key = crate::platform::person_key(p.person_id, key)?;
     if let Some(existing) = store::visit_by_key(&ctx.db, &key).await? {
         return Ok((existing, true));
     }
@@ -324,14 +324,6 @@ async fn close_on_the_spot(ctx: &Ctx, case_id: i64, note: &str) -> Result<()> {
     act(ctx, &Actor::System, case_id, Action::Resolve, input()).await?;
     act(ctx, &Actor::System, case_id, Action::Close, input()).await?;
     Ok(())
-}
-
-fn key_of(person_id: i64, key: &str) -> Result<String> {
-    let valid = (1..=128).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic());
-    if !valid {
-        return Err(Error::invalid("Idempotency-Key", "应为 1 到 128 个可见的 ASCII 字符"));
-    }
-    Ok(format!("person:{person_id}/{key}"))
 }
 
 /// A zone's log between two times.

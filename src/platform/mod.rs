@@ -77,6 +77,16 @@ impl Ctx {
     }
 }
 
+/// A client's idempotency key kept apart per person (`person:7/KEY`): what
+/// an offline phone sends with each queued write, so a resend is recognised.
+pub fn person_key(person_id: i64, key: &str) -> crate::error::Result<String> {
+    let valid = (1..=128).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic());
+    if !valid {
+        return Err(crate::error::Error::invalid("Idempotency-Key", "应为 1 到 128 个可见的 ASCII 字符"));
+    }
+    Ok(format!("person:{person_id}/{key}"))
+}
+
 /// What a timer or a notification is about: `case:42`, `campaign:7`.
 /// Features name their own kinds.
 #[derive(Debug, Clone, PartialEq, Eq)]

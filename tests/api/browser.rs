@@ -88,20 +88,8 @@ async fn a_checkpoint_plate_opens_the_patrol_page_on_a_phone() {
     let Some(chromium) = chromium() else { return };
     let server = Shipped::start(&["--worker-interval-ms", "200"]).await;
     let token = server.login("xuncha").await;
-    let (_, zones) = server.get("/api/v1/patrol-zones", Some(&token)).await;
-    let id = zones["zones"][0]["id"].as_i64().expect("the demo zone");
-    let (_, zone) = server.get(&format!("/api/v1/patrol-zones/{id}"), Some(&token)).await;
-    let site = zone["checkpoints"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|c| c["kind"] == "building_site")
-        .expect("site")["id"]
-        .clone();
-    let pdf =
-        server.http.get(server.url(&format!("/api/v1/checkpoints/{site}/plate.pdf"))).bearer_auth(&token).send().await;
-    let bytes = pdf.expect("plate").bytes().await.expect("bytes");
-    let Some((url, _)) = crate::patrols::read_plate(&bytes) else {
+    let (_, _, plate) = crate::patrols::demo_site_plate(&server, &token).await;
+    let Some((url, _)) = crate::patrols::read_plate(&plate) else {
         server.stop().await;
         return;
     };

@@ -188,43 +188,11 @@ async fn bad_patrol_input_names_the_field(app: TestApp) {
     assert!(log["visits"].as_array().expect("visits").is_empty(), "nothing was stored: {log}");
 }
 
-/// The demo's zone in the shipped binary: the plate's QR read back leads to
-/// a visit recorded in the running server.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_patrol_zone_in_the_shipped_binary() {
-    let server = crate::shipped::Shipped::start(&[]).await;
-    let token = server.login("xuncha").await;
-    let http = &server.http;
-    let zones: Value = http
-        .get(server.url("/api/v1/patrol-zones"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("zones")
-        .json()
-        .await
-        .expect("json");
+/// The demo zone's id and the bytes of its building site's plate, from a running shipped binary.
+pub async fn demo_site_plate(server: &crate::shipped::Shipped, token: &str) -> (i64, Value, Vec<u8>) {
+    let (_, zones) = server.get("/api/v1/patrol-zones", Some(token)).await;
     let id = zones["zones"][0]["id"].as_i64().expect("the demo zone");
-    let zone: Value = http
-        .get(server.url(&format!("/api/v1/patrol-zones/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("zone")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(zone["checkpoints"].as_array().map(Vec::len), Some(6), "{zone}");
-    let log: Value = http
-        .get(server.url(&format!("/api/v1/patrol-zones/{id}/visits")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("log")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(log["visits"].as_array().map(Vec::len), Some(4), "the demo's morning round: {log}");
+    let (_, zone) = server.get(&format!("/api/v1/patrol-zones/{id}"), Some(token)).await;
     let site = zone["checkpoints"]
         .as_array()
         .expect("list")
@@ -232,23 +200,29 @@ async fn the_demo_patrol_zone_in_the_shipped_binary() {
         .find(|c| c["kind"] == "building_site")
         .expect("site")["id"]
         .clone();
-    let pdf = http
-        .get(server.url(&format!("/api/v1/checkpoints/{site}/plate.pdf")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("plate");
+    let pdf =
+        server.http.get(server.url(&format!("/api/v1/checkpoints/{site}/plate.pdf"))).bearer_auth(token).send().await;
+    let pdf = pdf.expect("plate");
     assert_eq!(pdf.status(), 200);
-    if let Some((qr, _)) = read_plate(&pdf.bytes().await.expect("bytes")) {
+    (id, zone, pdf.bytes().await.expect("bytes").to_vec())
+}
+
+/// The demo's zone in the shipped binary: the plate's QR read back leads to
+/// a visit recorded in the running server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_patrol_zone_in_the_shipped_binary() {
+    let server = crate::shipped::Shipped::start(&[]).await;
+    let token = server.login("xuncha").await;
+    let (id, zone, plate) = demo_site_plate(&server, &token).await;
+    assert_eq!(zone["checkpoints"].as_array().map(Vec::len), Some(6), "{zone}");
+    let (_, log) = server.get(&format!("/api/v1/patrol-zones/{id}/visits"), Some(&token)).await;
+    assert_eq!(log["visits"].as_array().map(Vec::len), Some(4), "the demo's morning round: {log}");
+    if let Some((qr, _)) = read_plate(&plate) {
         let checkpoint = qr.rsplit('/').next().expect("token");
-        let resp = http
-            .post(server.url(&format!("/api/v1/checkpoints/{checkpoint}/visits")))
-            .bearer_auth(&token)
-            .json(&json!({"result": "ok"}))
-            .send()
-            .await
-            .expect("visit");
-        assert_eq!(resp.status(), 201);
+        let (status, visit) = server
+            .post(&format!("/api/v1/checkpoints/{checkpoint}/visits"), Some(&token), &json!({"result": "ok"}))
+            .await;
+        assert_eq!(status, 201, "{visit}");
     }
     let log = server.stop().await;
     assert!(crate::shipped::warnings(&log).is_empty(), "warnings in the server log:\n{}", log.join("\n"));
