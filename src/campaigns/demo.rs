@@ -8,7 +8,7 @@ use super::service::{self, NewCampaign, NewFindingInput};
 use super::{FindingState, store};
 use crate::auth::{Actor, PersonActor};
 use crate::db::query;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::platform::Ctx;
 
 const DAY: i64 = 86_400_000;
