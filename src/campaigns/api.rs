@@ -54,9 +54,9 @@ async fn one(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -
 
 /// A campaign with its checklist and its indicators.
 async fn campaign_json(state: &AppState, actor: &Actor, id: i64) -> Result<Value> {
-    let (campaign, _) = service::visible(state, actor, id).await?;
+    let (campaign, paths) = service::visible(state, actor, id).await?;
     let checks = store::checks(&state.db, id).await?;
-    let coverage = service::coverage(state, actor, id, None).await?;
+    let coverage = service::coverage_in(state, id, &paths, None).await?;
     Ok(json!({ "campaign": campaign, "checks": checks, "indicators": coverage.indicators }))
 }
 

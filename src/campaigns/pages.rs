@@ -213,10 +213,10 @@ async fn campaign_page(
         Some(code) => Some(crate::org::store::node_by_code(&state.db, code).await?),
         None => own_part(&state, &user, &paths).await?,
     };
-    let coverage = service::coverage(&state, &actor, id, part.as_ref().map(|n| n.code.as_str())).await?;
+    let coverage = service::coverage_in(&state, id, &paths, part.as_ref().map(|n| n.code.as_str())).await?;
     // Above a grid, a row per grid; a grid or building is read unit by unit.
     let by_grid = part.as_ref().is_none_or(|n| n.level < Level::Grid) && coverage.grids.len() > 1;
-    let (_, _, mine, _) = service::sweep_of(&state, &actor, id).await?;
+    let (mine, _) = service::sweep_targets(&state, &user.person, id).await?;
     let mut findings = Vec::new();
     let in_part = |f: &Finding| part.as_ref().is_none_or(|n| f.node_path.starts_with(&n.path));
     let mut notices = store::notices_of_campaign(&state.db, id).await?;
@@ -302,12 +302,7 @@ pub async fn notice_pdf(state: &AppState, actor: &Actor, headers: &HeaderMap, id
         live_url: format!("{}/notices/{}", crate::web::base_url(state, headers), notice.token),
     };
     let name = format!("{}-整改告知单.pdf", f.place());
-    let font = crate::print::font::font()
-        .map_err(|e| Error::Unavailable(format!("暂时无法生成 PDF：服务器缺少可用的中文字体（{e}）")))?;
-    let bytes = tokio::task::spawn_blocking(move || pdf::notice(font, &sheet, &contacts))
-        .await
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+    let bytes = crate::print::pages::draw_pdf(move |font| pdf::notice(font, &sheet, &contacts)).await?;
     Ok((bytes, name))
 }
 

@@ -58,16 +58,28 @@ pub async fn is_enforcer(ctx: &Ctx, p: &PersonActor, path: &str) -> Result<bool>
     Ok(departments.iter().any(|d| p.in_organisation(Role::DepartmentOfficer, Some(*d))))
 }
 
+/// Whether the person is an enforcement officer above any of a campaign's nodes.
+async fn enforcer_above_any(ctx: &Ctx, p: &PersonActor, paths: &[String]) -> Result<bool> {
+    for path in paths {
+        if is_enforcer(ctx, p, path).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Whether the person sees a campaign over `paths`: everyone who works an
+/// area it overlaps, and the street's enforcement team.
+async fn may_view(ctx: &Ctx, p: &PersonActor, paths: &[String]) -> Result<bool> {
+    Ok(paths.iter().any(|path| reaches(p, VIEWERS, path)) || enforcer_above_any(ctx, p, paths).await?)
+}
+
 /// A campaign the person may see, with its node paths; out of scope looks absent.
 pub async fn visible(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(Campaign, Vec<String>)> {
     let p = actor.require_person()?;
     let campaign = store::campaign(&ctx.db, id).await?;
     let paths = store::node_paths(&ctx.db, id).await?;
-    let mut allowed = paths.iter().any(|path| reaches(p, VIEWERS, path));
-    for path in &paths {
-        allowed = allowed || is_enforcer(ctx, p, path).await?;
-    }
-    if !allowed {
+    if !may_view(ctx, p, &paths).await? {
         return Err(Error::not_found("campaign", id.to_string()));
     }
     Ok((campaign, paths))
@@ -78,11 +90,7 @@ pub async fn list(ctx: &Ctx, actor: &Actor) -> Result<Vec<Campaign>> {
     let p = actor.require_person()?;
     let mut out = Vec::new();
     for (campaign, paths) in store::campaigns(&ctx.db).await? {
-        let mut allowed = paths.iter().any(|path| reaches(p, VIEWERS, path));
-        for path in &paths {
-            allowed = allowed || is_enforcer(ctx, p, path).await?;
-        }
-        if allowed {
+        if may_view(ctx, p, &paths).await? {
             out.push(campaign);
         }
     }
@@ -186,7 +194,12 @@ fn may_sweep(p: &PersonActor, t: &Target) -> bool {
 /// and the findings there.
 pub async fn sweep_of(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(Campaign, Vec<Check>, Vec<Target>, Vec<Finding>)> {
     let (campaign, _) = visible(ctx, actor, id).await?;
-    let p = actor.require_person()?;
+    let (targets, findings) = sweep_targets(ctx, actor.require_person()?, id).await?;
+    Ok((campaign, store::checks(&ctx.db, id).await?, targets, findings))
+}
+
+/// The units of a campaign (already seen to be visible) the person may sweep, and the findings there.
+pub(super) async fn sweep_targets(ctx: &Ctx, p: &PersonActor, id: i64) -> Result<(Vec<Target>, Vec<Finding>)> {
     let targets: Vec<Target> =
         store::targets(&ctx.db, id, None).await?.into_iter().filter(|t| may_sweep(p, t)).collect();
     let findings = store::findings(&ctx.db, id, &[])
@@ -194,7 +207,7 @@ pub async fn sweep_of(ctx: &Ctx, actor: &Actor, id: i64) -> Result<(Campaign, Ve
         .into_iter()
         .filter(|f| targets.iter().any(|t| t.id == f.target_id))
         .collect();
-    Ok((campaign, store::checks(&ctx.db, id).await?, targets, findings))
+    Ok((targets, findings))
 }
 
 async fn sweepable(ctx: &Ctx, p: &PersonActor, campaign: &Campaign, building: &str, unit: i64) -> Result<Target> {
@@ -416,12 +429,8 @@ pub(super) async fn tell_reinspector(tx: &mut Tx, f: &Finding, why: &str, now: i
 pub async fn enforcement_list(ctx: &Ctx, actor: &Actor, id: i64) -> Result<Vec<Finding>> {
     let (_, paths) = visible(ctx, actor, id).await?;
     let p = actor.require_person()?;
-    let mut allowed =
-        paths.iter().any(|path| p.covers(Role::MANAGERS, path) || reaches(p, &[Role::CommandCentre], path));
-    for path in &paths {
-        allowed = allowed || is_enforcer(ctx, p, path).await?;
-    }
-    if !allowed {
+    let managers = paths.iter().any(|path| p.covers(Role::MANAGERS, path) || reaches(p, &[Role::CommandCentre], path));
+    if !(managers || enforcer_above_any(ctx, p, &paths).await?) {
         return Err(Error::Forbidden("联合执法清单供综合执法队员和社区工作人员查看".into()));
     }
     store::findings(&ctx.db, id, &[FindingState::Enforcement, FindingState::Enforced]).await
@@ -612,6 +621,11 @@ pub struct Coverage {
 /// The building × unit matrix, the grids' progress and the indicators, for the campaign or one node of it.
 pub async fn coverage(ctx: &Ctx, actor: &Actor, id: i64, node: Option<&str>) -> Result<Coverage> {
     let (_, paths) = visible(ctx, actor, id).await?;
+    coverage_in(ctx, id, &paths, node).await
+}
+
+/// The coverage of a campaign already seen to be visible, over its node `paths`.
+pub(super) async fn coverage_in(ctx: &Ctx, id: i64, paths: &[String], node: Option<&str>) -> Result<Coverage> {
     let bounds = match node {
         Some(code) => {
             let n = crate::org::store::node_by_code(&ctx.db, code)
@@ -620,7 +634,7 @@ pub async fn coverage(ctx: &Ctx, actor: &Actor, id: i64, node: Option<&str>) -> 
             crate::org::subtree_bounds(&n.path)
         }
         // Every chosen node shares the root: a range from the shortest common prefix.
-        None => crate::org::subtree_bounds(&common_prefix(&paths)),
+        None => crate::org::subtree_bounds(&common_prefix(paths)),
     };
     let targets: Vec<Target> = store::targets(&ctx.db, id, None)
         .await?

@@ -558,13 +558,7 @@ pub async fn people_at(tx: &mut Tx, role: Role, node_ids: &[i64]) -> Result<Vec<
 
 /// Officers of the enforcement departments attached on the path of `path`.
 pub async fn enforcement_officers(tx: &mut Tx, path: &str) -> Result<Vec<i64>> {
-    let ids = crate::org::path_ids(path);
-    let orgs: Vec<i64> = crate::org::store::departments_at(&mut *tx, &ids)
-        .await?
-        .into_iter()
-        .filter(|d| d.department_kind.as_deref() == Some(crate::taxonomy::DepartmentKind::Enforcement.code()))
-        .map(|d| d.id)
-        .collect();
+    let orgs = enforcement_departments(&mut *tx, path).await?;
     if orgs.is_empty() {
         return Ok(Vec::new());
     }
@@ -578,9 +572,9 @@ pub async fn enforcement_officers(tx: &mut Tx, path: &str) -> Result<Vec<i64>> {
 }
 
 /// Enforcement departments attached on the path of `path`.
-pub async fn enforcement_departments(db: &Db, path: &str) -> Result<Vec<i64>> {
+pub async fn enforcement_departments<'a>(on: impl Into<On<'a>>, path: &str) -> Result<Vec<i64>> {
     let ids = crate::org::path_ids(path);
-    Ok(crate::org::store::departments_at(db, &ids)
+    Ok(crate::org::store::departments_at(on, &ids)
         .await?
         .into_iter()
         .filter(|d| d.department_kind.as_deref() == Some(crate::taxonomy::DepartmentKind::Enforcement.code()))

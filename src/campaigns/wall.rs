@@ -16,7 +16,7 @@ async fn tiles(ctx: &Ctx, scope: &OrgNode) -> Result<Vec<Tile>> {
     let mut out = Vec::new();
     for p in super::store::running_progress(&ctx.db, &today, &bounds).await? {
         out.push(Tile {
-            label: format!("排查 · 隐患 {} · 待执法 {}", p.findings, p.enforcement),
+            label: format!("排查 隐患{} 待执法{}", p.findings, p.enforcement),
             value: format!("{}/{}", p.swept, p.units),
             alarm: p.enforcement > 0,
         });

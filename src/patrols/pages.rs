@@ -65,11 +65,6 @@ pub async fn plate_pdf(state: &AppState, actor: &Actor, headers: &HeaderMap, id:
         },
         url: format!("{}/patrol/{}", crate::web::base_url(state, headers), checkpoint.token),
     };
-    let font = crate::print::font::font()
-        .map_err(|e| Error::Unavailable(format!("暂时无法生成 PDF：服务器缺少可用的中文字体（{e}）")))?;
-    let bytes = tokio::task::spawn_blocking(move || pdf::plate(font, &plate))
-        .await
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+    let bytes = crate::print::pages::draw_pdf(move |font| pdf::plate(font, &plate)).await?;
     Ok((bytes, format!("{}-巡查点.pdf", checkpoint.name)))
 }

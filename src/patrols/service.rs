@@ -209,11 +209,6 @@ pub struct VisitInput {
     pub lng: Option<f64>,
 }
 
-/// Who may patrol a checkpoint: the zone's owners, the area's staff, the departments above it.
-async fn may_patrol(ctx: &Ctx, p: &PersonActor, zone: &Zone) -> Result<bool> {
-    may_see(ctx, p, zone).await
-}
-
 /// Records a visit (once per idempotency key; `true`: a replay). A problem
 /// is filed as a case; coaching is filed and closed at once.
 pub async fn record_visit(
@@ -226,7 +221,8 @@ pub async fn record_visit(
     let p = actor.require_person()?;
     let checkpoint = store::checkpoint_by_token(&ctx.db, token).await?;
     let zone = store::zone(&ctx.db, checkpoint.zone_id).await?;
-    if !may_patrol(ctx, p, &zone).await? {
+    // Whoever sees the zone may patrol it: its owners, the area's staff, the departments above it.
+    if !may_see(ctx, p, &zone).await? {
         return Err(Error::Forbidden(format!("您不负责巡查片区“{}”", zone.name)));
     }
     let key = crate::platform::person_key(p.person_id, key)?;

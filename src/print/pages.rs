@@ -73,6 +73,19 @@ fn unavailable(e: font::FontError) -> Error {
     Error::Unavailable(format!("暂时无法生成 PDF：服务器缺少可用的中文字体（{e}）"))
 }
 
+/// Draws a document with the CJK font off the async runtime (a page of
+/// glyph outlines is CPU work); 503 with the reason when the server has no font.
+pub async fn draw_pdf<F>(draw: F) -> Result<Vec<u8>>
+where
+    F: FnOnce(&'static font::CjkFont) -> Result<Vec<u8>, String> + Send + 'static,
+{
+    let font = font::font().map_err(unavailable)?;
+    tokio::task::spawn_blocking(move || draw(font))
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?
+        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))
+}
+
 /// Grid roles that carry a card, in the order a card prefers them.
 const CARD_ROLES: &[Role] = &[Role::GridHead, Role::MicroGridMember, Role::CommunityStaff, Role::PartyMember];
 
@@ -119,11 +132,7 @@ async fn work_card(
             verify::token(&secret, row.assignment_id)
         ),
     };
-    let font = font::font().map_err(unavailable)?;
-    let bytes = tokio::task::spawn_blocking(move || cards::work_card(font, &card))
-        .await
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+    let bytes = draw_pdf(move |font| cards::work_card(font, &card)).await?;
     Ok(pdf_response(bytes, &format!("work-card-{person_id}.pdf"), &format!("{}-工作证.pdf", row.name)))
 }
 
@@ -133,11 +142,7 @@ async fn notice_board(State(state): State<AppState>, headers: HeaderMap, Path(fi
     let d = crate::directory::Directory::load(&state.db, &code, None).await?;
     let url = format!("{}/buildings/{code}/report", crate::web::base_url(&state, &headers));
     let display = format!("{}-公示栏.pdf", d.building.name);
-    let font = font::font().map_err(unavailable)?;
-    let bytes = tokio::task::spawn_blocking(move || cards::notice_board(font, &d, &url))
-        .await
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+    let bytes = draw_pdf(move |font| cards::notice_board(font, &d, &url)).await?;
     Ok(pdf_response(bytes, &format!("notice-board-{code}.pdf"), &display))
 }
 

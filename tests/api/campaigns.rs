@@ -49,6 +49,13 @@ async fn coverage(app: &TestApp, token: &str, id: i64, node: &str) -> Value {
     c
 }
 
+/// The household's "已整改" (with a note) from the notice's public page.
+async fn answer_notice(app: &TestApp, answer: &str, note: &str) {
+    let form = reqwest::multipart::Form::new().text("note", note.to_string());
+    let resp = app.client.post(app.url(answer)).multipart(form).send().await.expect("answer");
+    assert!(resp.status().is_success() || resp.status().is_redirection(), "{}", resp.status());
+}
+
 fn tool(name: &str) -> bool {
     Command::new(name).arg("-v").output().is_ok()
 }
@@ -248,7 +255,7 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     let wall = crate::web::browser();
     crate::web::sign_in(&app, &wall, "shequ").await;
     let page = wall.get(app.url("/centre")).send().await.expect("centre").text().await.expect("html");
-    assert!(page.contains("排查 · 隐患 1 · 待执法 0") && page.contains(">3/453<"), "the wall's sweep tile: {page}");
+    assert!(page.contains("排查 隐患1 待执法0") && page.contains(">3/453<"), "the wall's sweep tile: {page}");
 
     // A resident's "已整改" from the notice page waits for re-inspection instead of enforcement;
     // a failed re-inspection after the deadline puts it on the list.
@@ -259,9 +266,7 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
     let (_, issued) = app.post(&format!("/api/v1/findings/{second}/notice"), Some(&head), &json!({})).await;
     let answer =
         issued["live_url"].as_str().expect("url").strip_prefix(&app.base).expect("local").to_string() + "/answer";
-    let form = reqwest::multipart::Form::new().text("note", "纸箱已清走");
-    let resp = app.client.post(app.url(&answer)).multipart(form).send().await.expect("answer");
-    assert!(resp.status().is_success() || resp.status().is_redirection(), "{}", resp.status());
+    answer_notice(&app, &answer, "纸箱已清走").await;
     assert_eq!(finding_state(&app, &staff, second).await, "answered");
     app.clock.advance(4 * 24 * HOUR_MS);
     app.run_workers().await;
@@ -278,9 +283,7 @@ async fn the_sweep_story_from_start_to_reinspection(app: TestApp) {
         .await;
     assert_eq!(reopened["finding"]["state"], "enforcement", "{reopened}");
     // Saying 已整改 again does not take it off the enforcement list: only a re-inspection does.
-    let form = reqwest::multipart::Form::new().text("note", "这次真的清走了");
-    let resp = app.client.post(app.url(&answer)).multipart(form).send().await.expect("answer");
-    assert!(resp.status().is_success() || resp.status().is_redirection(), "{}", resp.status());
+    answer_notice(&app, &answer, "这次真的清走了").await;
     assert_eq!(finding_state(&app, &staff, second).await, "enforcement");
 
     // The same hazard again at 3单元 within 90 days of its fix is 回潮.

@@ -74,8 +74,9 @@ try {
   // A second tab of the same phone, opened without signal, holds the same queue.
   const second = await memberContext.newPage();
   await second.goto(`${BASE}/app/campaigns/${id}/sweep`);
-  await second.waitForFunction(() => document.getElementById("queue").dataset.count === "1");
-  check(true, "a second tab opened offline shows the same queued finding");
+  await second.waitForFunction(() => document.getElementById("queue").dataset.count === "1").catch(() => {});
+  const secondQueue = await second.locator("#queue").textContent();
+  check(secondQueue.includes("待发送 1 条"), `a second tab opened offline shows the same queued finding: ${secondQueue}`);
 
   // 4. Signal again: both tabs send the queue at once; the key files it once.
   await memberContext.setOffline(false);

@@ -125,8 +125,9 @@ try {
   check(reply.status === 201, "the resident's report is filed");
   const caseId = (await reply.json()).id;
   for (const [name, page] of [["command centre", wall], ["grid head", head]]) {
-    await page.waitForFunction((id) => document.querySelector("#feed li.ev")?.dataset.case === String(id), caseId, { timeout: 15000 });
-    check(true, `the ${name}'s stream shows the report first`);
+    await page.waitForFunction((id) => document.querySelector("#feed li.ev")?.dataset.case === String(id), caseId, { timeout: 15000 }).catch(() => {});
+    const first = await page.evaluate(() => document.querySelector("#feed li.ev")?.dataset.case);
+    check(first === String(caseId), `the ${name}'s stream shows the report first (#${first})`);
     await page.waitForFunction((code) => document.querySelector(`#map .bldg[data-code="${code}"]`)?.dataset.state === "open", B85, { timeout: 15000 });
     const fill = await page.evaluate((code) => getComputedStyle(document.querySelector(`#map .bldg[data-code="${code}"] rect`)).fill, B85);
     check(fill === "rgb(242, 179, 61)", `85栋 turned amber on the ${name}'s map (${fill})`);
